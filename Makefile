@@ -1,0 +1,37 @@
+# codesearch: `make report` reruns the study, `make test` checks it. Each does its own set-up.
+PROFILE ?= cpu
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+COSQA_DIR ?=
+CSN_DIR ?=
+REPORT_ARGS := $(if $(COSQA_DIR),--cosqa-dir $(COSQA_DIR)) $(if $(CSN_DIR),--csn-dir $(CSN_DIR))
+
+.PHONY: setup report test lab clean
+
+$(BIN)/.installed: setup.py settings.ini
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip==25.3"
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name codesearch --display-name "codesearch (.venv)" >/dev/null
+	touch $@
+
+setup: $(BIN)/.installed
+
+report: setup
+	$(BIN)/codesearch report --profile $(PROFILE) $(REPORT_ARGS)
+
+test: setup
+	$(BIN)/nbdev_export && $(BIN)/nbdev_clean
+	@git diff --quiet -- nbs codesearch && test -z "$$(git status --porcelain -- nbs codesearch)" \
+	  || { echo "nbdev_export/nbdev_clean changed nbs/ or codesearch/: run them and commit the result"; git status --short -- nbs codesearch; exit 1; }
+	$(BIN)/nbdev_test --n_workers 1 --timing
+	$(BIN)/python -m pytest tests -q
+
+lab: setup
+	$(BIN)/pip install --quiet jupyterlab
+	$(BIN)/jupyter lab --notebook-dir nbs
+
+clean:
+	rm -rf $(VENV) data/runs/smoke
