@@ -64,6 +64,7 @@ def cached(kind: str, # artifact family, e.g. "corpus"
     root.mkdir(parents=True, exist_ok=True)
     out = root / f"{kind}-{stable_hash(key)}"
     if (out / "_done.json").exists(): return out
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1: return _cached_distributed(kind, key, build, out)
     with FileLock(str(out) + ".lock"):
         if (out / "_done.json").exists(): return out
         tmp = out.with_name(out.name + f".tmp{os.getpid()}")
@@ -73,6 +74,24 @@ def cached(kind: str, # artifact family, e.g. "corpus"
         (tmp / "_done.json").write_text(json.dumps({"kind": kind, "key": key, "seconds": round(time.time() - t0, 3)}, default=str, indent=1))
         shutil.rmtree(out, ignore_errors=True)
         tmp.rename(out)
+    return out
+
+# %% ../nbs/run.ipynb
+def _cached_distributed(kind, key, build, out: Path) -> Path:
+    import torch, torch.distributed as dist
+    if not dist.is_initialized():
+        if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    rank = dist.get_rank()
+    tmp = out.with_name(out.name + f".tmp-rank{rank}")
+    shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
+    t0 = time.time()
+    build(tmp)
+    if rank == 0:
+        (tmp / "_done.json").write_text(json.dumps({"kind": kind, "key": key, "seconds": round(time.time() - t0, 3)}, default=str, indent=1))
+        shutil.rmtree(out, ignore_errors=True); tmp.rename(out)
+    else: shutil.rmtree(tmp, ignore_errors=True)
+    dist.barrier()
     return out
 
 # %% ../nbs/run.ipynb
