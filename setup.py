@@ -25,6 +25,8 @@ requirements = [
     "filelock==4.2.11",
     "datasets==5.2.0",
     "fastcore==1.8.16",
+    "sentencepiece==0.2.3",
+    "tensorboard==2.21.0",
 ]
 dev_requirements = [
     "nbdev==2.4.5",

@@ -4,7 +4,7 @@
 
 # %% ../nbs/cli.ipynb 3
 from __future__ import annotations
-import argparse, sys
+import argparse, os, sys
 
 from .run import PROFILES
 
@@ -20,18 +20,30 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--profile", default="cpu", help=f"one of {', '.join(PROFILES)} (params/<profile>.yaml); default cpu")
     r.add_argument("--cosqa-dir", default=None, help="folder with cosqa-retrieval-dev-500.json and code_idx_map.txt (default: the profile's, data/cosqa)")
     r.add_argument("--csn-dir", default=None, help="folder with CodeSearchNet's python jsonl.gz files")
+    t = sub.add_parser("train", help="train a profile's encoders (stages 03-05) as a script, e.g. under torchrun; the notebooks then reuse them")
+    t.add_argument("--profile", default="cpu", help=f"one of {', '.join(PROFILES)}")
     return p
 
 def main(argv: list[str] | None = None) -> int:
     "Run the `codesearch` command; returns the exit status."
     args = parser().parse_args(argv)
+    if args.profile not in PROFILES:
+        print(f"codesearch {args.cmd}: unknown profile {args.profile!r}; choose one of {', '.join(PROFILES)} (files params/<profile>.yaml)", file=sys.stderr)
+        return 2
+    if args.cmd == "train":
+        from codesearch.contrastive import stage_models
+        from codesearch.run import load_params
+        S = stage_models(load_params(args.profile))
+        if int(os.environ.get("RANK", "0")) == 0: print("trained:", {k: str(v) for k, v in S["runs"].items()})
+        return 0
     if args.cmd == "report":
-        if args.profile not in PROFILES:
-            print(f"codesearch report: unknown profile {args.profile!r}; choose one of {', '.join(PROFILES)} (files params/<profile>.yaml)", file=sys.stderr)
-            return 2
         from codesearch.report import run_report, StageFailed
         try: out = run_report(args.profile, args.cosqa_dir, args.csn_dir)
         except StageFailed as e:
             print(f"codesearch report: {e}", file=sys.stderr); return 1
         print(f"report written to {out / 'README.md'}")
     return 0
+
+# %% ../nbs/cli.ipynb
+#| eval: false
+if __name__ == "__main__" and "ipykernel" not in sys.modules: sys.exit(main())

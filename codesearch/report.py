@@ -32,15 +32,16 @@ def _kernel() -> str:
     return "codesearch" if "codesearch" in KernelSpecManager().find_kernel_specs() else "python3"
 
 def run_stages(profile: str, out: Path, params: dict, nbs: Path | None = None, kernel: str | None = None) -> dict:
-    "Execute the stage notebooks into `out`; returns seconds per notebook; raises `StageFailed`."
+    "Execute the stage notebooks into `out`, each with the `params` its parameter cell declares; returns seconds per notebook; raises `StageFailed`."
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
     kernel, times = kernel or _kernel(), {}
     for nb in stage_notebooks(nbs):
         print(f"[{datetime.now():%H:%M:%S}] {nb.name} ({profile})", flush=True)
         t0 = time.time()
+        declared = pm.inspect_notebook(str(nb)).keys()
         try:
-            pm.execute_notebook(str(nb), str(out / nb.name), parameters=params, kernel_name=kernel, language="python", cwd=str(nb.parent), progress_bar=False, log_output=False)
+            pm.execute_notebook(str(nb), str(out / nb.name), parameters={k: v for k, v in params.items() if k in declared}, kernel_name=kernel, language="python", cwd=str(nb.parent), progress_bar=False, log_output=False)
         except PapermillExecutionError as e:
             raise StageFailed(f"{nb.name} failed in cell {e.exec_count} ({e.ename}: {e.evalue}); executed copy kept at {out / nb.name}") from None
         times[nb.name] = round(time.time() - t0, 1)
@@ -96,10 +97,10 @@ def quality_table(rows: list[dict]) -> pd.DataFrame:
     return t[[c for c in QUALITY if c in t.columns]].sort_index()
 
 def cost_table(rows: list[dict]) -> pd.DataFrame:
-    "Everything else: one row per (stage, model, dataset, protocol, params), one column per metric."
+    "Everything else, one row per record: (stage, model, dataset, protocol, params, metric) → value."
     df = pd.DataFrame([dict(r, params=json.dumps(r.get("params") or {}, sort_keys=True)) for r in rows if r["metric"] not in QUALITY])
     if df.empty: return pd.DataFrame()
-    return df.pivot_table(index=["stage", "model", "dataset", "protocol", "params"], columns="metric", values="value", aggfunc="last")
+    return df.set_index(["stage", "model", "dataset", "protocol", "params", "metric"])[["value"]].sort_index()
 
 def _md(df: pd.DataFrame, digits: int = 4) -> str:
     if df.empty: return "_(none)_\n"
@@ -126,7 +127,7 @@ def render_readme(out: Path) -> str:
          "`csn-1000` against its gold plus 999 distractors (CodeSearchNet's protocol). `cosqa-dev`: CoSQA's 500 dev web queries against its 6,267-function pool. "
          "Ties count against the gold function.\n", _md(quality_table(rows))]
     ct = cost_table(rows)
-    s += ["## Cost and corpus figures\n", "Latencies are per query at batch 1 on this machine's threads; `params` says what varies.\n", _md(ct, 4)]
+    s += ["## Cost and corpus figures\n", "One row per measured figure; units are in the metric's name, `params` says what varies (batch size, threads, index settings).\n", _md(ct, 4)]
     if cm:
         s += ["## Corpus\n",
               f"Built from the Python {cm['python']} standard library and the packages installed in the project's venv (spec `{cm['spec']}`, seed {cm['seed']}): "
@@ -169,7 +170,7 @@ def run_report(profile: str, # smoke | cpu | gpu
     params = load_params(profile)
     params.update({k: v for k, v in dict(cosqa_dir=cosqa_dir, csn_dir=csn_dir).items() if v is not None})
     out = Path(out or root / "reports" / profile)
-    params["report_dir"] = str(out)
+    params["report_dir"] = str(out.relative_to(root)) if out.is_relative_to(root) else str(out)
     out.mkdir(parents=True, exist_ok=True); (out / "figures").mkdir(exist_ok=True)
     for f in [out / "metrics.json", *(out / "figures").glob("*.png"), *out.glob("*.ipynb")]: f.unlink(missing_ok=True)  # a report is one run
     t0 = time.time()
@@ -178,4 +179,5 @@ def run_report(profile: str, # smoke | cpu | gpu
                minutes=round((time.time() - t0) / 60, 1), finished=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     (out / "run.json").write_text(json.dumps(run, indent=1))
     render_readme(out)
+    for f in out.glob("*.lock"): f.unlink()
     return out
