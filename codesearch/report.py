@@ -14,8 +14,8 @@ import pandas as pd
 from .run import check_profile, load_params, project_root
 
 # %% auto 0
-__all__ = ['QUALITY', 'StageFailed', 'stage_notebooks', 'run_stages', 'hardware', 'git_state', 'versions', 'quality_table',
-           'cost_table', 'render_readme', 'run_report']
+__all__ = ['QUALITY', 'StageFailed', 'stage_notebooks', 'declared_parameters', 'run_stages', 'hardware', 'git_state', 'versions',
+           'quality_table', 'cost_table', 'render_readme', 'run_report']
 
 # %% ../nbs/report.ipynb
 class StageFailed(RuntimeError):
@@ -25,6 +25,12 @@ def stage_notebooks(nbs: Path | None = None) -> list[Path]:
     "The numbered stage notebooks (`00_data.ipynb`, `01_...`), in order."
     nbs = Path(nbs or project_root() / "nbs")
     return sorted(p for p in nbs.glob("[0-9][0-9]*_*.ipynb"))
+
+def declared_parameters(nb: Path) -> set[str]:
+    "Names assigned in the notebook's cell tagged `parameters`."
+    import ast, nbformat
+    cells = [c for c in nbformat.read(str(nb), as_version=4).cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    return {t.id for c in cells for n in ast.parse(c.source).body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
 
 def _kernel() -> str:
     "The project's kernel (`make` installs one named codesearch into the venv), else python3."
@@ -39,7 +45,7 @@ def run_stages(profile: str, out: Path, params: dict, nbs: Path | None = None, k
     for nb in stage_notebooks(nbs):
         print(f"[{datetime.now():%H:%M:%S}] {nb.name} ({profile})", flush=True)
         t0 = time.time()
-        declared = pm.inspect_notebook(str(nb)).keys()
+        declared = declared_parameters(nb)
         try:
             pm.execute_notebook(str(nb), str(out / nb.name), parameters={k: v for k, v in params.items() if k in declared}, kernel_name=kernel, language="python", cwd=str(nb.parent), progress_bar=False, log_output=False)
         except PapermillExecutionError as e:
