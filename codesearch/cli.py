@@ -9,7 +9,7 @@ import argparse, os, sys
 from .run import PROFILES
 
 # %% auto 0
-__all__ = ['parser', 'main']
+__all__ = ['parser', 'overrides', 'main']
 
 # %% ../nbs/cli.ipynb
 def parser() -> argparse.ArgumentParser:
@@ -22,7 +22,20 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--csn-dir", default=None, help="folder with CodeSearchNet's python jsonl.gz files")
     t = sub.add_parser("train", help="train a profile's encoders (stages 03-05) as a script, e.g. under torchrun; the notebooks then reuse them")
     t.add_argument("--profile", default="cpu", help=f"one of {', '.join(PROFILES)}")
+    for q in (r, t):
+        q.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="override parameters of the profile's file (YAML values), e.g. --set mlm_steps=3 valid_max=200")
     return p
+
+def overrides(pairs: list[str], params: dict) -> dict:
+    "`params` updated with `KEY=VALUE` pairs (values parsed as YAML); unknown keys and malformed pairs are refused."
+    import yaml
+    out = dict(params)
+    for kv in pairs:
+        k, sep, v = kv.partition("=")
+        if not sep or not k: raise ValueError(f"--set expects KEY=VALUE, got {kv!r}")
+        if k not in params: raise ValueError(f"--set {k}: not a parameter of this profile; known: {', '.join(sorted(params))}")
+        out[k] = yaml.safe_load(v)
+    return out
 
 def main(argv: list[str] | None = None) -> int:
     "Run the `codesearch` command; returns the exit status."
@@ -30,15 +43,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile not in PROFILES:
         print(f"codesearch {args.cmd}: unknown profile {args.profile!r}; choose one of {', '.join(PROFILES)} (files params/<profile>.yaml)", file=sys.stderr)
         return 2
+    from codesearch.run import load_params
+    try: P = overrides(args.set, load_params(args.profile))
+    except ValueError as e:
+        print(f"codesearch {args.cmd}: {e}", file=sys.stderr); return 2
     if args.cmd == "train":
         from codesearch.contrastive import stage_models
-        from codesearch.run import load_params
-        S = stage_models(load_params(args.profile))
+        S = stage_models(P)
         if int(os.environ.get("RANK", "0")) == 0: print("trained:", {k: str(v) for k, v in S["runs"].items()})
         return 0
     if args.cmd == "report":
         from codesearch.report import run_report, StageFailed
-        try: out = run_report(args.profile, args.cosqa_dir, args.csn_dir)
+        try: out = run_report(args.profile, args.cosqa_dir, args.csn_dir, overrides={k: P[k] for k in P if P[k] != load_params(args.profile)[k]})
         except StageFailed as e:
             print(f"codesearch report: {e}", file=sys.stderr); return 1
         print(f"report written to {out / 'README.md'}")

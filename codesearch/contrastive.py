@@ -48,6 +48,9 @@ def _gather(x: torch.Tensor) -> torch.Tensor:
 def grad_cache_step(model, q: tuple, d: tuple, tau: float, chunk: int) -> torch.Tensor:
     "Full-batch InfoNCE with chunked forward passes; runs backward itself and returns the (detached) loss."
     rank, world = dist_info()
+    if world == 1 and chunk >= len(q[0]):  # the batch fits one pass: no caching needed, and no second forward pass
+        loss = info_nce(encode_batch(model, *q), encode_batch(model, *d), tau); loss.backward()
+        return loss.detach()
     parts = {}
     with torch.no_grad():
         for name, (ids, mask) in (("q", q), ("d", d)):

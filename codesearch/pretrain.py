@@ -23,7 +23,8 @@ __all__ = ['ENCODER_SIZES', 'PEAK_BF16_TFLOPS', 'encoder_config', 'epoch_batches
 # %% ../nbs/04_pretrain.ipynb
 ENCODER_SIZES = {  # layers, hidden, heads, feed-forward
     "tiny": (2, 64, 2, 128),
-    "small": (2, 256, 4, 1024),  # what 2 CPU cores can train in minutes
+    "mini": (1, 256, 4, 512),   # what 2 CPU cores can train for more than an epoch in minutes
+    "small": (2, 256, 4, 1024),
     "base": (6, 384, 6, 1536),
 }
 

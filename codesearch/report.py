@@ -169,11 +169,14 @@ def render_readme(out: Path) -> str:
 def run_report(profile: str, # smoke | cpu | gpu
                cosqa_dir: str | None = None, # overrides the profile's CoSQA folder
                csn_dir: str | None = None, # folder of CodeSearchNet's jsonl.gz files
-               nbs: Path | None = None, out: Path | None = None) -> Path:
+               nbs: Path | None = None, out: Path | None = None,
+               overrides: dict | None = None, # parameters replacing the profile file's (recorded in run.json)
+              ) -> Path:
     "Run every stage notebook of `profile` and render its report; returns the report folder."
     check_profile(profile)
     root = project_root()
     params = load_params(profile)
+    params.update(overrides or {})
     params.update({k: v for k, v in dict(cosqa_dir=cosqa_dir, csn_dir=csn_dir).items() if v is not None})
     out = Path(out or root / "reports" / profile)
     params["report_dir"] = str(out.relative_to(root)) if out.is_relative_to(root) else str(out)
@@ -181,7 +184,7 @@ def run_report(profile: str, # smoke | cpu | gpu
     for f in [out / "metrics.json", *(out / "figures").glob("*.png"), *out.glob("*.ipynb")]: f.unlink(missing_ok=True)  # a report is one run
     t0 = time.time()
     times = run_stages(profile, out, params, nbs)
-    run = dict(profile=profile, params=params, git=git_state(root), versions=versions(), hardware=hardware(), stage_seconds=times,
+    run = dict(profile=profile, params=params, overrides=overrides or {}, git=git_state(root), versions=versions(), hardware=hardware(), stage_seconds=times,
                minutes=round((time.time() - t0) / 60, 1), finished=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     (out / "run.json").write_text(json.dumps(run, indent=1))
     render_readme(out)
