@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"codesearch {args.cmd}: unknown profile {args.profile!r}; choose one of {', '.join(PROFILES)} (files params/<profile>.yaml)", file=sys.stderr)
         return 2
     from codesearch.run import load_params
-    try: P = overrides(args.set, load_params(args.profile))
+    base = load_params(args.profile)
+    try: P = overrides(args.set, base)
     except ValueError as e:
         print(f"codesearch {args.cmd}: {e}", file=sys.stderr); return 2
     if args.cmd == "train":
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "report":
         from codesearch.report import run_report, StageFailed
-        try: out = run_report(args.profile, args.cosqa_dir, args.csn_dir, overrides={k: P[k] for k in P if P[k] != load_params(args.profile)[k]})
+        try: out = run_report(args.profile, args.cosqa_dir, args.csn_dir, overrides={k: P[k] for k in P if P[k] != base[k]})
         except StageFailed as e:
             print(f"codesearch report: {e}", file=sys.stderr); return 1
         print(f"report written to {out / 'README.md'}")

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .run import cached, run_dir, stable_hash
+from .run import cached, run_dir, stable_hash, project_root
 
 # %% auto 0
 __all__ = ['SMOKE_PACKAGES', 'SPLITS', 'CORPUS_FORMAT', 'COLUMNS', 'CSN_HUB', 'Package', 'discover_packages', 'text_tokens',
@@ -344,8 +344,8 @@ def load_codesearchnet(split: str = "test", path: str | Path | None = None, revi
 
 # %% ../nbs/00_data.ipynb
 def load_cosqa(path: str | Path | None, split: str = "dev") -> tuple[pd.DataFrame, pd.DataFrame]:
-    "CoSQA retrieval `split`: (queries with `gold` pool ids, pool in the corpus schema with `id`)."
-    p = Path(path) if path else None
+    "CoSQA retrieval `split` from folder `path` (relative: from the project root): (queries with `gold` pool ids, pool in the corpus schema with `id`)."
+    p = (Path(path) if Path(path).is_absolute() else project_root() / path) if path else None
     qf = p / f"cosqa-retrieval-{split}-500.json" if p else None
     if qf is not None and not qf.exists(): qf = next(iter(sorted(p.glob(f"cosqa-retrieval-{split}*.json"))), qf) if p.exists() else qf
     mf = p / "code_idx_map.txt" if p else None
