@@ -27,6 +27,9 @@ requirements = [
     "fastcore==1.8.16",
     "sentencepiece==0.2.3",
     "tensorboard==2.21.0",
+    "faiss-cpu==1.15.1",
+    "onnxruntime==1.32.0",
+    "onnx==1.23.2",
 ]
 dev_requirements = [
     "nbdev==2.4.5",

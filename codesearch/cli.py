@@ -20,7 +20,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--profile", default="cpu", help=f"one of {', '.join(PROFILES)} (params/<profile>.yaml); default cpu")
     r.add_argument("--cosqa-dir", default=None, help="folder with cosqa-retrieval-dev-500.json and code_idx_map.txt (default: the profile's, data/cosqa)")
     r.add_argument("--csn-dir", default=None, help="folder with CodeSearchNet's python jsonl.gz files")
-    t = sub.add_parser("train", help="train a profile's encoders (stages 03-05) as a script, e.g. under torchrun; the notebooks then reuse them")
+    t = sub.add_parser("train", help="train a profile's encoders (stages 03-06) as a script, e.g. under torchrun; the notebooks then reuse them")
     t.add_argument("--profile", default="cpu", help=f"one of {', '.join(PROFILES)}")
     for q in (r, t):
         q.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="override parameters of the profile's file (YAML values), e.g. --set mlm_steps=3 valid_max=200")
@@ -49,9 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"codesearch {args.cmd}: {e}", file=sys.stderr); return 2
     if args.cmd == "train":
-        from codesearch.contrastive import stage_models
-        S = stage_models(P)
-        if int(os.environ.get("RANK", "0")) == 0: print("trained:", {k: str(v) for k, v in S["runs"].items()})
+        from codesearch.negatives import stage_hardneg
+        H = stage_hardneg(P)
+        if int(os.environ.get("RANK", "0")) == 0:
+            print("trained:", {k: str(v) for k, v in H["stage"]["runs"].items()}, "hard-negative rounds:", [str(r["model"]) for r in H["rounds"]])
         return 0
     if args.cmd == "report":
         from codesearch.report import run_report, StageFailed

@@ -21,11 +21,13 @@ __all__ = ['info_nce', 'encode_batch', 'grad_cache_step', 'signature_pair', 'tra
            'save_sentence_transformer', 'train_contrastive', 'stage_models']
 
 # %% ../nbs/05_contrastive.ipynb
-def info_nce(q: torch.Tensor, d: torch.Tensor, tau: float) -> torch.Tensor:
-    "Symmetric InfoNCE of (B, dim) normalised query and code embeddings; pair i is (q[i], d[i])."
-    logits = q @ d.T / tau
+def info_nce(q: torch.Tensor, d: torch.Tensor, tau: float, h: torch.Tensor | None = None, h_mask: torch.Tensor | None = None) -> torch.Tensor:
+    "Symmetric InfoNCE of (B, dim) normalised query and code embeddings (pair i is (q[i], d[i])); `h`: (H, dim) extra negative codes for every query, `h_mask`: (H,) True for ones to ignore."
     target = torch.arange(len(q), device=q.device)
-    return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
+    logits = q @ (d if h is None else torch.cat([d, h])).T / tau
+    if h is not None and h_mask is not None:
+        logits = logits.masked_fill(torch.cat([torch.zeros(len(d), dtype=torch.bool, device=q.device), h_mask])[None, :], float("-inf"))
+    return (F.cross_entropy(logits, target) + F.cross_entropy(logits[:, :len(d)].T, target)) / 2
 
 class _RandState:
     "Captures the torch random state so a forward pass can be replayed with the same dropout."
@@ -45,33 +47,32 @@ def _gather(x: torch.Tensor) -> torch.Tensor:
     xs = [torch.empty_like(x) for _ in range(world)]; dist.all_gather(xs, x.contiguous())
     return torch.cat(xs)
 
-def grad_cache_step(model, q: tuple, d: tuple, tau: float, chunk: int) -> torch.Tensor:
-    "Full-batch InfoNCE with chunked forward passes; runs backward itself and returns the (detached) loss."
+def grad_cache_step(model, towers: list[tuple], loss_fn, chunk: int) -> torch.Tensor:
+    "`loss_fn(*embeddings)` over whole-batch embeddings of `towers` ((ids, mask) each), with chunked forward passes; runs backward itself and returns the (detached) loss."
     rank, world = dist_info()
-    if world == 1 and chunk >= len(q[0]):  # the batch fits one pass: no caching needed, and no second forward pass
-        loss = info_nce(encode_batch(model, *q), encode_batch(model, *d), tau); loss.backward()
+    if world == 1 and all(chunk >= len(ids) for ids, _ in towers):  # the batch fits one pass: no caching needed, and no second forward pass
+        loss = loss_fn(*[encode_batch(model, *t) for t in towers]); loss.backward()
         return loss.detach()
-    parts = {}
+    parts = []
     with torch.no_grad():
-        for name, (ids, mask) in (("q", q), ("d", d)):
+        for ids, mask in towers:
             embs, states = [], []
             for s in range(0, len(ids), chunk):
                 states.append(_RandState()); embs.append(encode_batch(model, ids[s:s + chunk], mask[s:s + chunk]))
-            parts[name] = (torch.cat(embs), states)
-    Q = _gather(parts["q"][0]).requires_grad_(); D = _gather(parts["d"][0]).requires_grad_()
-    loss = info_nce(Q, D, tau)
+            parts.append((torch.cat(embs), states))
+    E = [_gather(e).requires_grad_() for e, _ in parts]
+    loss = loss_fn(*E)
     loss.backward()
-    n = len(q[0]); sl = slice(rank * n, (rank + 1) * n)
-    grads = {"q": Q.grad[sl] * world, "d": D.grad[sl] * world}  # DDP averages over ranks; the loss is global
-    jobs = [(name, s, st) for name, (ids, _) in (("q", q), ("d", d)) for s, st in zip(range(0, len(ids), chunk), parts[name][1])]
-    for k, (name, s, st) in enumerate(jobs):
-        ids, mask = q if name == "q" else d
+    grads = [e.grad[rank * len(ids):(rank + 1) * len(ids)] * world for e, (ids, _) in zip(E, towers)]  # DDP averages over ranks; the loss is global
+    jobs = [(t, s, st) for t, (ids, _) in enumerate(towers) for s, st in zip(range(0, len(ids), chunk), parts[t][1])]
+    for k, (t, s, st) in enumerate(jobs):
+        ids, mask = towers[t]
         st.restore()
         sync = k == len(jobs) - 1 or not hasattr(model, "no_sync")
         ctx = model.no_sync() if not sync else torch.enable_grad()
         with ctx:
             e = encode_batch(model, ids[s:s + chunk], mask[s:s + chunk])
-            (e * grads[name][s:s + chunk]).sum().backward()
+            (e * grads[t][s:s + chunk]).sum().backward()
     return loss.detach()
 
 # %% ../nbs/05_contrastive.ipynb
@@ -126,12 +127,15 @@ def save_sentence_transformer(encoder, tok, out: Path, max_seq_length: int = 256
 
 def train_contrastive(C, tok, init: Path | None, profile: str, size: str, tau: float, cfg: TrainConfig, sources=("doc", "sig"),
                       q_len: int = 64, c_len: int = 128, chunk: int = 64, max_epochs: int = 3, patience: int = 1, eval_len: int = 256,
-                      max_steps: int = 0, eval_every: int = 0, valid_max: int = 2000) -> Path:
-    "Train (or load) an InfoNCE encoder from `init` (an MLM folder, or None for random weights); returns its folder."
+                      max_steps: int = 0, eval_every: int = 0, valid_max: int = 2000,
+                      negatives: np.ndarray | None = None, # (n_pairs,) a hard-negative pair index for each training pair, -1 for none (stage 06)
+                     ) -> Path:
+    "Train (or load) an InfoNCE encoder from `init` (an MLM folder, a contrastive model folder, or None for random weights); returns its folder."
     from transformers import BertModel
     key = dict(stage="contrastive", init=str(init.name) if init else None, corpus=C.manifest["content_hash"], size=size, tau=tau, cfg=asdict(cfg),
                sources=list(sources), q_len=q_len, c_len=c_len, chunk=chunk, max_epochs=max_epochs, patience=patience, max_steps=max_steps,
                eval_every=eval_every, valid_max=valid_max, eval_len=eval_len, v=2)
+    if negatives is not None: key["negatives"] = stable_hash(np.asarray(negatives).tolist(), 40)
     root = run_dir(profile) / "cache"; h = stable_hash(key)
     work = root / f"con-{h}.work"
     def build(d):
@@ -139,7 +143,7 @@ def train_contrastive(C, tok, init: Path | None, profile: str, size: str, tau: f
         qids = tok(qs, truncation=True, max_length=q_len)["input_ids"]; cids = tok(cs, truncation=True, max_length=c_len)["input_ids"]
         ckey = [hashlib.sha1(c.encode()).hexdigest() for c in cs]; qkey = [q.lower() for q in qs]
         torch.manual_seed(cfg.seed)
-        enc = (BertModel.from_pretrained(str(init / "hf"), add_pooling_layer=False) if init else BertModel(encoder_config(size, len(tok)), add_pooling_layer=False)).to(device())
+        enc = (BertModel.from_pretrained(str(init / "hf" if (init / "hf").exists() else init), add_pooling_layer=False) if init else BertModel(encoder_config(size, len(tok)), add_pooling_layer=False)).to(device())
         valid = C.split("valid")
         valid = valid.iloc[np.sort(np.random.default_rng(cfg.seed).permutation(len(valid))[:valid_max])].reset_index(drop=True)
         steps_per_epoch = len(unique_batches(ckey, qkey, cfg.batch_size, cfg.seed, 0))
@@ -160,10 +164,19 @@ def train_contrastive(C, tok, init: Path | None, profile: str, size: str, tau: f
             return len(hist) - 1 - best >= patience  # True ends training
         stopped = bool(hist) and len(hist) - 1 - max(range(len(hist)), key=lambda i: hist[i]["valid_mrr"]) >= patience
         if not stopped:  # else: stopped early, then interrupted before saving; the best weights are in work/
+            ckey_t = torch.tensor([int(k[:15], 16) for k in ckey])  # code identity, to mask a hard negative that is another pair's positive
             def step_loss(m, idx, gen):
                 dev = device()
                 qb = pad_batch([qids[i] for i in idx], tok.pad_token_id); cb = pad_batch([cids[i] for i in idx], tok.pad_token_id)
-                return grad_cache_step(m, (qb[0].to(dev), qb[1].to(dev)), (cb[0].to(dev), cb[1].to(dev)), tau, chunk)
+                towers = [(qb[0].to(dev), qb[1].to(dev)), (cb[0].to(dev), cb[1].to(dev))]
+                if negatives is None: return grad_cache_step(m, towers, lambda Q, D: info_nce(Q, D, tau), chunk)
+                hn = np.asarray(negatives)[idx]
+                fill = torch.randint(len(cids), (len(idx),), generator=gen).numpy()  # pairs without a mined negative get a random one
+                hn = np.where(hn >= 0, hn, fill)
+                hb = pad_batch([cids[i] for i in hn], tok.pad_token_id); towers.append((hb[0].to(dev), hb[1].to(dev)))
+                pos_k, neg_k = _gather(ckey_t[idx].to(dev)), _gather(ckey_t[hn].to(dev))
+                h_mask = (neg_k[:, None] == pos_k[None, :]).any(1)
+                return grad_cache_step(m, towers, lambda Q, D, H: info_nce(Q, D, tau, H, h_mask), chunk)
             train(enc, step_loss, np.array([len(c) for c in cids]), cfg2, work, log_dir=run_dir(profile) / "tb" / f"con-{h}",
                   on_step=on_step, backward_in_loss=True, batcher=lambda ep: unique_batches(ckey, qkey, cfg.batch_size, cfg.seed, ep))
         if dist_info()[0] != 0: return
@@ -186,9 +199,9 @@ def stage_models(P: dict) -> dict:
     mlm_cfg = TrainConfig(steps=P["mlm_steps"], batch_size=P["mlm_batch_size"], lr=P["mlm_lr"], seed=P["seed"], ckpt_every=max(10, P["mlm_steps"] // 10), amp=P["amp"])
     mlm_dir = pretrain_mlm(C, tok, tok_dir, prof, P["model_size"], P["mlm_seq_length"], mlm_cfg)
     cfg = TrainConfig(steps=0, batch_size=P["con_batch_size"], lr=P["con_lr"], seed=P["seed"], amp=P["amp"])
-    def run(tau, init=mlm_dir, sources=("doc", "sig"), epochs=P["con_epochs"], patience=P["con_patience"]):
+    def run(tau, init=mlm_dir, sources=("doc", "sig"), epochs=P["con_epochs"], patience=P["con_patience"], max_steps=P["con_max_steps"]):
         return train_contrastive(C, tok, init, prof, P["model_size"], tau, cfg, sources, P["con_query_length"], P["con_code_length"], P["con_chunk"],
-                                 epochs, patience, P["eval_seq_length"], P["con_max_steps"], P["con_eval_every"], P["valid_max"])
+                                 epochs, patience, P["eval_seq_length"], max_steps, P["con_eval_every"], P["valid_max"])
     trials = {}
     if len(P["temperatures"]) > 1:
         for tau in P["temperatures"]:
@@ -197,6 +210,7 @@ def stage_models(P: dict) -> dict:
     best_tau = max(trials, key=lambda t: trials[t]) if trials else P["temperatures"][0]
     runs = {"scratch-contrastive": run(best_tau)}
     if P["con_ablations"]:
-        runs["scratch-contrastive-nomlm"] = run(best_tau, init=None)
-        runs["scratch-contrastive-doconly"] = run(best_tau, sources=("doc",))
+        ab = P.get("con_ablation_steps") or P["con_max_steps"]
+        runs["scratch-contrastive-nomlm"] = run(best_tau, init=None, max_steps=ab)
+        runs["scratch-contrastive-doconly"] = run(best_tau, sources=("doc",), max_steps=ab)
     return dict(corpus=C, tokenizer=tok, mlm=mlm_dir, trials=trials, tau=best_tau, runs=runs)

@@ -85,12 +85,14 @@ model = BertModel(encoder_config("tiny", 100), add_pooling_layer=False).eval()  
 ref = BertModel(encoder_config("tiny", 100), add_pooling_layer=False).eval(); ref.load_state_dict(model.state_dict())
 rng = np.random.default_rng(0)
 qs = [[2] + list(rng.integers(5, 100, 6)) + [3] for _ in range(8)]; cs = [[2] + list(rng.integers(5, 100, 14)) + [3] for _ in range(8)]
+hs = [[2] + list(rng.integers(5, 100, 10)) + [3] for _ in range(8)]  # one hard negative per pair (stage 06), two of them masked
+h_mask = torch.tensor([False, False, True, False, False, False, True, False])
 mine = slice(rank * 4, rank * 4 + 4)
 ddp = torch.nn.parallel.DistributedDataParallel(model)
-loss = grad_cache_step(ddp, pad_batch(qs[mine]), pad_batch(cs[mine]), 0.05, chunk=2)
+loss = grad_cache_step(ddp, [pad_batch(qs[mine]), pad_batch(cs[mine]), pad_batch(hs[mine])], lambda Q, D, H: info_nce(Q, D, 0.05, H, h_mask), chunk=2)
 # the same global batch of 8 in one process, one backward pass
-qi, qm = pad_batch(qs); ci, cm = pad_batch(cs)
-full = info_nce(encode_batch(ref, qi, qm), encode_batch(ref, ci, cm), 0.05); full.backward()
+qi, qm = pad_batch(qs); ci, cm = pad_batch(cs); hi, hm = pad_batch(hs)
+full = info_nce(encode_batch(ref, qi, qm), encode_batch(ref, ci, cm), 0.05, encode_batch(ref, hi, hm), h_mask); full.backward()
 err = max((p.grad - r.grad).abs().max().item() for p, r in zip(model.parameters(), ref.parameters()) if r.grad is not None)
 Path(f"{sys.argv[1]}.{rank}").write_text(json.dumps(dict(loss=loss.item(), full=full.item(), err=err)))
 '''
