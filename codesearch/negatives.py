@@ -15,7 +15,7 @@ from .pretrain import TrainConfig, embed, dist_info
 from .run import cached, run_dir, stable_hash
 
 # %% auto 0
-__all__ = ['identifiers', 'exact_top_k', 'pick_negatives', 'mine', 'stage_hardneg']
+__all__ = ['identifiers', 'exact_top_k', 'pick_negatives', 'mine', 'stage_hardneg', 'round_valid_mrr', 'hardneg_model']
 
 # %% ../nbs/06_negatives.ipynb
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -116,3 +116,12 @@ def stage_hardneg(P: dict) -> dict:
             if s == P["hn_seeds"][0] and P["hn_control"]:
                 control.append(dict(seed=s, round=r + 1, model=train_round(control[-1]["model"] if control else base, rseed, None)))
     return dict(stage=S, base=base, rounds=rounds, control=control)
+
+def round_valid_mrr(model_dir: Path) -> float:
+    "Validation MRR a round's model reached (its one validation, at the end of the round)."
+    return json.loads((Path(model_dir) / "train.json").read_text())["history"][-1]["valid_mrr"]
+
+def hardneg_model(P: dict) -> Path:
+    "The `scratch-hardneg` model folder: the round of seed `hn_seeds[0]` with the best validation MRR (trained on first use)."
+    H = stage_hardneg(P)
+    return max((r["model"] for r in H["rounds"] if r["seed"] == P["hn_seeds"][0]), key=round_valid_mrr)
