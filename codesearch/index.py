@@ -151,7 +151,7 @@ def load_index(folder: str | Path, dim: int | None = None, # the query encoder's
         raise IndexFileError(f"{mf} is not index metadata of format {INDEX_FORMAT} (needs format, dim, n, files); {_REBUILD}")
     for name in (INDEX_FILE, IDS_FILE): _check_file(folder, name, meta["files"].get(name, {}))
     try: index = faiss.read_index(str(folder / INDEX_FILE))
-    except RuntimeError as e: raise IndexFileError(f"{folder / INDEX_FILE}: faiss cannot read it ({str(e).splitlines()[0]}); {_REBUILD}") from None
+    except Exception as e: raise IndexFileError(f"{folder / INDEX_FILE}: faiss cannot read it ({str(e).splitlines()[0]}); {_REBUILD}") from None
     try: ids = pd.read_parquet(folder / IDS_FILE)
     except Exception as e: raise IndexFileError(f"{folder / IDS_FILE}: not a readable parquet file ({e}); {_REBUILD}") from None
     if index.d != meta["dim"] or index.ntotal != meta["n"] or len(ids) != meta["n"]:
@@ -160,6 +160,8 @@ def load_index(folder: str | Path, dim: int | None = None, # the query encoder's
     if dim is not None and dim != index.d:
         raise IndexFileError(f"{folder / INDEX_FILE} holds vectors of dim {index.d} (model {meta.get('model', '?')}), but the query encoder gives dim {dim}: "
                              f"search it with that model, or rebuild the index from this model's embeddings")
+    if meta.get("kind") and index_kind(index) != meta["kind"]:
+        raise IndexFileError(f"{folder / INDEX_FILE} holds a {index_kind(index)} index but {META_FILE} says {meta['kind']}: the files do not belong together; {_REBUILD}")
     set_search(index, **meta.get("search", {}))
     return index, ids, meta
 
