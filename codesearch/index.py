@@ -18,8 +18,8 @@ from .run import cached, run_dir, stable_hash
 __all__ = ['KINDS', 'INDEX_FILE', 'IDS_FILE', 'META_FILE', 'INDEX_FORMAT', 'ID_COLUMNS', 'set_threads', 'factory_string',
            'set_search', 'index_kind', 'search_params', 'build_index', 'search', 'recall_at_k', 'index_mb', 'bench',
            'IndexFileError', 'save_index', 'load_index', 'top1_similarity', 'knn_graph', 'nlist_for',
-           'synthetic_vectors', 'calibrate_sigma', 'mem_bandwidth_gbs', 'flat_floor_ms', 'sweep', 'operating_point',
-           'corpus_frame', 'corpus_embeddings', 'load_encoder', 'corpus_index']
+           'synthetic_vectors', 'scale_curve', 'draw_scales', 'mem_bandwidth_gbs', 'flat_floor_ms', 'sweep',
+           'operating_point', 'corpus_frame', 'corpus_embeddings', 'load_encoder', 'corpus_index']
 
 # %% ../nbs/08_serving.ipynb
 KINDS = ("flat", "hnsw", "ivf", "ivfpq")
@@ -65,12 +65,12 @@ def build_index(emb: np.ndarray, # (n, dim) L2-normalised float32 vectors
                 train_per_list: int = 64, seed: int = 0,
                 **search, # efSearch / nprobe
                ):
-    "An inner-product faiss index of `kind` over `emb`, trained (IVF) on a seeded sample and filled."
+    "A faiss index of `kind` over `emb` ranking by inner product (IVF-PQ: by L2, the same ranking on unit vectors), trained (IVF) on a seeded sample and filled."
     emb = _f32(emb); n, d = emb.shape
-    index = faiss.index_factory(d, factory_string(kind, M, nlist, pq_m, pq_nbits), faiss.METRIC_INNER_PRODUCT)
+    index = faiss.index_factory(d, factory_string(kind, M, nlist, pq_m, pq_nbits), faiss.METRIC_L2 if kind == "ivfpq" else faiss.METRIC_INNER_PRODUCT)
     if kind == "hnsw": faiss.downcast_index(index).hnsw.efConstruction = efConstruction
     if not index.is_trained:
-        need = max(train_per_list * nlist, 2 ** pq_nbits * 39 if kind == "ivfpq" else 0)
+        need = max(train_per_list * nlist, 2 ** pq_nbits * 39 if kind == "ivfpq" else 0)  # k-means needs 39 points a centroid
         sample = emb if n <= need else emb[np.sort(np.random.default_rng(seed).choice(n, need, replace=False))]
         index.train(sample)
     if n: index.add(emb)
@@ -78,8 +78,9 @@ def build_index(emb: np.ndarray, # (n, dim) L2-normalised float32 vectors
     return index
 
 def search(index, queries: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-    "(scores, ids), each (n_queries, k), of the `k` best vectors for each query (one query may be a 1-d vector); id -1 pads a short list."
-    return index.search(_f32(queries), k)
+    "(scores, ids), each (n_queries, k), of the `k` best vectors for each query (one query may be a 1-d vector); id -1 pads a short list. Scores are inner products (from L2 distances as 1 − d²/2 for unit vectors)."
+    S, I = index.search(_f32(queries), k)
+    return (1 - S / 2 if index.metric_type == faiss.METRIC_L2 else S), I
 
 # %% ../nbs/08_serving.ipynb
 def recall_at_k(found: np.ndarray, truth: np.ndarray, k: int = 10) -> float:
@@ -91,14 +92,20 @@ def index_mb(index) -> float:
     "Serialized size of `index` in MiB."
     return faiss.serialize_index(index).nbytes / 2 ** 20
 
-def bench(index, queries: np.ndarray, truth: np.ndarray | None = None, k: int = 10, latency_n: int = 100) -> dict:
-    "recall@k against `truth` ((n_queries, k) exact ids), batched queries/s, and p50/p95 ms of `latency_n` single queries; plus the ids found."
-    queries = _f32(queries)
+def bench(index, queries: np.ndarray, truth: np.ndarray | None = None, k: int = 10, latency_n: int = 100,
+          latency_s: float = 5.0, # stop timing single queries after this long (at least 10 are timed)
+         ) -> dict:
+    "recall@k against `truth` ((n_queries, k) exact ids), batched queries/s (faiss's threads), and p50/p95 ms of up to `latency_n` single queries (one thread); plus the ids found."
+    queries = _f32(queries); threads = faiss.omp_get_max_threads()
     search(index, queries[:8], k)  # warm-up
     t0 = time.perf_counter(); _, ids = search(index, queries, k); secs = time.perf_counter() - t0
-    lat = []
-    for q in queries[:latency_n]:
-        t0 = time.perf_counter(); index.search(q[None], k); lat.append((time.perf_counter() - t0) * 1e3)
+    lat, start = [], time.perf_counter()
+    faiss.omp_set_num_threads(1)
+    try:
+        for q in queries[:latency_n]:
+            t0 = time.perf_counter(); index.search(q[None], k); lat.append((time.perf_counter() - t0) * 1e3)
+            if len(lat) >= 10 and t0 - start > latency_s: break
+    finally: faiss.omp_set_num_threads(threads)
     out = {"qps": len(queries) / secs, "latency_p50_ms": float(np.percentile(lat, 50)), "latency_p95_ms": float(np.percentile(lat, 95))}
     if truth is not None: out = {f"recall@{k}": recall_at_k(ids, truth, k), **out}
     return {**out, "ids": ids}
@@ -151,17 +158,17 @@ def load_index(folder: str | Path, dim: int | None = None, # the query encoder's
         raise IndexFileError(f"{mf} is not index metadata of format {INDEX_FORMAT} (needs format, dim, n, files); {_REBUILD}")
     for name in (INDEX_FILE, IDS_FILE): _check_file(folder, name, meta["files"].get(name, {}))
     try: index = faiss.read_index(str(folder / INDEX_FILE))
-    except Exception as e: raise IndexFileError(f"{folder / INDEX_FILE}: faiss cannot read it ({str(e).splitlines()[0]}); {_REBUILD}") from None
+    except RuntimeError as e: raise IndexFileError(f"{folder / INDEX_FILE}: faiss cannot read it ({str(e).splitlines()[0]}); {_REBUILD}") from None
     try: ids = pd.read_parquet(folder / IDS_FILE)
     except Exception as e: raise IndexFileError(f"{folder / IDS_FILE}: not a readable parquet file ({e}); {_REBUILD}") from None
     if index.d != meta["dim"] or index.ntotal != meta["n"] or len(ids) != meta["n"]:
         raise IndexFileError(f"{folder}: the index holds {index.ntotal} vectors of dim {index.d}, {IDS_FILE} has {len(ids)} rows, "
                              f"{META_FILE} says n={meta['n']}, dim={meta['dim']}: they must agree; {_REBUILD}")
+    if meta.get("kind") not in (None, index_kind(index)):
+        raise IndexFileError(f"{folder / INDEX_FILE} holds a {index_kind(index)} index but {META_FILE} says {meta['kind']}: the files come from different indexes; {_REBUILD}")
     if dim is not None and dim != index.d:
         raise IndexFileError(f"{folder / INDEX_FILE} holds vectors of dim {index.d} (model {meta.get('model', '?')}), but the query encoder gives dim {dim}: "
                              f"search it with that model, or rebuild the index from this model's embeddings")
-    if meta.get("kind") and index_kind(index) != meta["kind"]:
-        raise IndexFileError(f"{folder / INDEX_FILE} holds a {index_kind(index)} index but {META_FILE} says {meta['kind']}: the files do not belong together; {_REBUILD}")
     set_search(index, **meta.get("search", {}))
     return index, ids, meta
 
@@ -176,63 +183,67 @@ def top1_similarity(queries: np.ndarray, base, # an index over the base vectors,
     return np.where(I[:, 0] == np.asarray(self_ids), S[:, 1], S[:, 0])
 
 def knn_graph(X: np.ndarray, k: int = 10, seed: int = 0) -> np.ndarray:
-    "(n, k) approximate nearest neighbours of each row of `X` among the other rows (IVF-Flat, probing 16 of about 4·√n lists)."
+    "(n, k) approximate nearest neighbours of each row of `X` among the other rows (IVF-Flat, probing 8 of about 4·√n lists)."
     nlist = nlist_for(len(X))
-    index = build_index(X, "ivf", nlist=nlist, nprobe=min(16, nlist), seed=seed)
+    index = build_index(X, "ivf", nlist=nlist, nprobe=min(8, nlist), train_per_list=39, seed=seed)
     _, I = search(index, X, k + 1)
     I = np.where((I == np.arange(len(X))[:, None]) | (I < 0), -1, I)
     I = np.take_along_axis(I, np.argsort(I < 0, axis=1, kind="stable"), 1)[:, :k]  # self and padding last
     return np.where(I < 0, np.arange(len(X))[:, None], I)
 
 def nlist_for(n: int, cap: int = 1024) -> int:
-    "IVF list count for `n` vectors: the power of two nearest 4·√n (faiss's rule of thumb), at least 8 and at most `cap`."
-    return int(min(cap, max(8, 2 ** round(np.log2(4 * np.sqrt(max(n, 1)))))))
+    "IVF list count for `n` vectors: the power of two nearest 4·√n (faiss's rule of thumb), at most `cap` and at most n/39 (k-means's minimum of 39 points a list), at least 1."
+    near = 2 ** round(np.log2(4 * np.sqrt(max(n, 1))))
+    return int(max(1, min(cap, near, 2 ** int(np.log2(max(n // 39, 1))))))
 
 def synthetic_vectors(X: np.ndarray, n: int, neighbours: np.ndarray, # (len(X), k) from `knn_graph`
-                      sigma: float, seed: int = 0, chunk: int = 100_000) -> np.ndarray:
-    "(n, dim) unit vectors `normalise(x + t·(y − x) + σ·(a − b))`: x random, y one of its neighbours, t ~ U(0, ½), a, b random rows of `X`."
+                      scale, # λ: one number, or one per synthetic vector
+                      seed: int = 0, chunk: int = 100_000) -> np.ndarray:
+    "(n, dim) unit vectors `normalise(x + λ·(t·(y − x) + a − b))`: x random, y one of its neighbours, t ~ U(0, ½), a, b random rows of `X`."
     rng = np.random.default_rng(seed); out = np.empty((n, X.shape[1]), np.float32)
+    lam = np.broadcast_to(np.asarray(scale, np.float32).reshape(-1), (n,)) if np.ndim(scale) else np.full(n, scale, np.float32)
     for s in range(0, n, chunk):
         m = min(chunk, n - s)
         i = rng.integers(len(X), size=m); j = neighbours[i, rng.integers(neighbours.shape[1], size=m)]
         t = rng.uniform(0, 0.5, (m, 1)).astype(np.float32)
-        v = X[i] + t * (X[j] - X[i]) + np.float32(sigma) * (X[rng.integers(len(X), size=m)] - X[rng.integers(len(X), size=m)])
+        v = X[i] + lam[s:s + m, None] * (t * (X[j] - X[i]) + X[rng.integers(len(X), size=m)] - X[rng.integers(len(X), size=m)])
         out[s:s + m] = v / np.linalg.norm(v, axis=1, keepdims=True)
     return out
 
-def calibrate_sigma(X: np.ndarray, neighbours: np.ndarray, sample: int = 1000, seed: int = 0, steps: int = 12) -> tuple[float, float]:
-    "(σ, target): the noise scale at which synthetic vectors' median top-1 similarity to `X` equals real vectors' median leave-one-out top-1 similarity (`target`)."
+def scale_curve(X: np.ndarray, neighbours: np.ndarray, grid=tuple(np.geomspace(1e-3, 4, 20)), sample: int = 500, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "(grid, medians, real_top1): median top-1 similarity to `X` of `sample` synthetic vectors at each scale of `grid`, and the leave-one-out top-1 similarities of `sample` real vectors."
     index = build_index(X, "flat"); rows = np.random.default_rng(seed).choice(len(X), min(sample, len(X)), replace=False)
-    target = float(np.median(top1_similarity(X[rows], index, rows)))
-    med = lambda s: float(np.median(top1_similarity(synthetic_vectors(X, len(rows), neighbours, s, seed + 1), index)))
-    lo, hi = 0.0, 1.0
-    while med(hi) > target and hi < 64: lo, hi = hi, hi * 2
-    for _ in range(steps):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if med(mid) > target else (lo, mid)
-    return (lo + hi) / 2, target
+    med = [float(np.median(top1_similarity(synthetic_vectors(X, len(rows), neighbours, g, seed + 1 + k), index))) for k, g in enumerate(grid)]
+    return np.asarray(grid), np.minimum.accumulate(med), top1_similarity(X[rows], index, rows)  # medians made non-increasing in λ
+
+def draw_scales(n: int, grid: np.ndarray, medians: np.ndarray, real_top1: np.ndarray, seed: int = 0) -> np.ndarray:
+    "(n,) scales λ whose median top-1 similarity (the curve `grid` → `medians`) equals a similarity drawn from `real_top1`, interpolated on log λ."
+    target = np.random.default_rng(seed).choice(real_top1, n)
+    return np.exp(np.interp(target, medians[::-1], np.log(grid)[::-1])).astype(np.float32)
 
 # %% ../nbs/08_serving.ipynb
-def mem_bandwidth_gbs(mb: int = 1024, threads: int = 1, repeats: int = 3) -> float:
-    "Measured read bandwidth in GB/s: best of `repeats` sums over a `mb` MiB float32 array, split over `threads` threads."
-    a = np.ones(mb * 2 ** 18, np.float32)
-    parts = np.array_split(a, threads); best = float("inf")
-    with ThreadPoolExecutor(threads) as ex:
-        for _ in range(repeats):
-            t0 = time.perf_counter(); list(ex.map(np.sum, parts)); best = min(best, time.perf_counter() - t0)
-    return a.nbytes / best / 1e9
+def mem_bandwidth_gbs(mb: int = 1024, threads: tuple = (1,), repeats: int = 3) -> dict[int, float]:
+    "Measured read bandwidth in GB/s for each thread count in `threads`: best of `repeats` sums over one `mb` MiB float32 array split over the threads."
+    a = np.ones(mb * 2 ** 18, np.float32); out = {}
+    for t in threads:
+        parts = np.array_split(a, t); best = float("inf")
+        with ThreadPoolExecutor(t) as ex:
+            for _ in range(repeats):
+                t0 = time.perf_counter(); list(ex.map(np.sum, parts)); best = min(best, time.perf_counter() - t0)
+        out[t] = a.nbytes / best / 1e9
+    return out
 
 def flat_floor_ms(n: int, dim: int, gbs: float) -> float:
     "Lower bound in ms on one exact query over `n` float32 vectors of `dim` at `gbs` GB/s."
     return n * dim * 4 / (gbs * 1e9) * 1e3
 
 # %% ../nbs/08_serving.ipynb
-def sweep(index, queries: np.ndarray, truth: np.ndarray, param: str | None = None, values=(), k: int = 10, latency_n: int = 100) -> list[dict]:
+def sweep(index, queries: np.ndarray, truth: np.ndarray, param: str | None = None, values=(), k: int = 10, latency_n: int = 100, latency_s: float = 5.0) -> list[dict]:
     "`bench` rows of `index` at each of `values` of its search parameter `param` (None: once, as it is)."
     out = []
     for v in (values if param else [None]):
         s = set_search(index, **({param: v} if param else {}))
-        b = bench(index, queries, truth, k, latency_n); b.pop("ids")
+        b = bench(index, queries, truth, k, latency_n, latency_s); b.pop("ids")
         out.append({**s, **b})
     return out
 
@@ -263,13 +274,20 @@ def load_encoder(model_dir: Path, max_seq_length: int = 128):
     m.max_seq_length = max_seq_length
     return m
 
-def corpus_index(C, model_dir: Path, model_name: str, profile: str, kind: str = "hnsw", max_seq_length: int = 128, threads: int = 0, **params) -> Path:
+def corpus_index(C, model_dir: Path, model_name: str, profile: str, kind: str = "hnsw", max_seq_length: int = 128, threads: int = 0,
+                 prebuilt: tuple | None = None, # (index, order): an index already built with these `params` over the embeddings' rows `order`, saved instead of building one
+                 **params) -> Path:
     "Folder of the saved `kind` index over corpus `C` embedded by `model_dir` (built and cached on first use; `params` as `build_index`'s)."
     key = dict(stage="index", model=Path(model_dir).name, corpus=C.manifest["content_hash"], kind=kind, seq=max_seq_length, params=params, v=1)
     def build(d):
-        emb, _ = corpus_embeddings(C, model_dir, profile, max_seq_length)
-        set_threads(threads); t0 = time.perf_counter()
-        index = build_index(emb, kind, **params)
-        save_index(d, index, corpus_frame(C), dict(model=model_name, model_dir=str(model_dir), max_seq_length=max_seq_length, build=params,
-                                                  build_seconds=round(time.perf_counter() - t0, 3), corpus=C.manifest["content_hash"]))
+        frame, t0 = corpus_frame(C), time.perf_counter()
+        if prebuilt is None:
+            emb, _ = corpus_embeddings(C, model_dir, profile, max_seq_length)
+            set_threads(threads); index = build_index(emb, kind, **params)
+        else:
+            index, order = prebuilt; frame = frame.iloc[np.asarray(order)]
+            if index_kind(index) != kind or index.ntotal != len(frame): raise ValueError(f"prebuilt index: a {index_kind(index)} of {index.ntotal} vectors, not a {kind} over the corpus's {len(frame)}")
+            set_search(index, **{k: v for k, v in params.items() if k in ("efSearch", "nprobe")})
+        save_index(d, index, frame, dict(model=model_name, model_dir=str(model_dir), max_seq_length=max_seq_length, build=params, corpus=C.manifest["content_hash"],
+                                         build_seconds=None if prebuilt else round(time.perf_counter() - t0, 3)))
     return cached("index", key, build, root=run_dir(profile) / "cache")
