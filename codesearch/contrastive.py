@@ -17,7 +17,7 @@ from .pretrain import TrainConfig, train, pad_batch, mean_pool, embed, device, d
 from .run import cached, run_dir, stable_hash
 
 # %% auto 0
-__all__ = ['info_nce', 'encode_batch', 'grad_cache_step', 'signature_pair', 'training_pairs', 'unique_batches',
+__all__ = ['info_nce', 'encode_batch', 'grad_cache_step', 'signature_pair', 'training_pairs', 'pair_keys', 'unique_batches',
            'save_sentence_transformer', 'train_contrastive', 'stage_models']
 
 # %% ../nbs/05_contrastive.ipynb
@@ -99,6 +99,10 @@ def training_pairs(C, sources=("doc", "sig")) -> tuple[list[str], list[str], lis
             if p: qs.append(p[0]); cs.append(p[1]); src.append("sig")
     return qs, cs, src
 
+def pair_keys(queries: list[str], codes: list[str]) -> tuple[list[str], list[str]]:
+    "(code keys, query keys): what makes two pairs' codes (a hash of the text) or queries (case-folded) the same."
+    return [hashlib.sha1(c.encode()).hexdigest() for c in codes], [q.lower() for q in queries]
+
 def unique_batches(code_keys: list[str], query_keys: list[str], batch_size: int, seed: int, epoch: int) -> list[np.ndarray]:
     "Batches of one epoch in which no code and no query appears twice; pairs that would repeat wait for a later batch."
     order = list(np.random.default_rng([seed, epoch]).permutation(len(code_keys)))
@@ -141,7 +145,7 @@ def train_contrastive(C, tok, init: Path | None, profile: str, size: str, tau: f
     def build(d):
         qs, cs, src = training_pairs(C, sources)
         qids = tok(qs, truncation=True, max_length=q_len)["input_ids"]; cids = tok(cs, truncation=True, max_length=c_len)["input_ids"]
-        ckey = [hashlib.sha1(c.encode()).hexdigest() for c in cs]; qkey = [q.lower() for q in qs]
+        ckey, qkey = pair_keys(qs, cs)
         torch.manual_seed(cfg.seed)
         enc = (BertModel.from_pretrained(str(init / "hf" if (init / "hf").exists() else init), add_pooling_layer=False) if init else BertModel(encoder_config(size, len(tok)), add_pooling_layer=False)).to(device())
         valid = C.split("valid")

@@ -4,13 +4,13 @@
 
 # %% ../nbs/06_negatives.ipynb 4
 from __future__ import annotations
-import hashlib, json, keyword, re
+import json, keyword, re
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .contrastive import training_pairs, unique_batches, train_contrastive, stage_models
+from .contrastive import training_pairs, pair_keys, unique_batches, train_contrastive, stage_models
 from .pretrain import TrainConfig, embed, dist_info
 from .run import cached, run_dir, stable_hash
 
@@ -67,7 +67,7 @@ def mine(C, tok, model_dir: Path, profile: str, rows: np.ndarray, q_len: int, c_
                q_len=q_len, c_len=c_len, topk=topk, sample=sample, ratio=ratio, jaccard=jaccard, pool=pool, seed=seed, v=4)
     def build(d):
         qs, cs, _ = training_pairs(C)
-        ckey = [hashlib.sha1(c.encode()).hexdigest() for c in cs]; qkey = [q.lower() for q in qs]
+        ckey, qkey = pair_keys(qs, cs)
         enc = BertModel.from_pretrained(str(model_dir), add_pooling_layer=False)
         cand = np.arange(len(cs)) if not pool or pool >= len(cs) else np.sort(np.random.default_rng(seed).choice(len(cs), pool, replace=False))
         cand = np.union1d(cand, rows)  # the queries' own codes are candidates, so the positive's score is comparable
@@ -95,7 +95,7 @@ def stage_hardneg(P: dict) -> dict:
     S = stage_models(P)
     C, tok, base, tau = S["corpus"], S["tokenizer"], S["runs"]["scratch-contrastive"], S["tau"]
     qs, cs, _ = training_pairs(C)
-    ckey = [hashlib.sha1(c.encode()).hexdigest() for c in cs]; qkey = [q.lower() for q in qs]
+    ckey, qkey = pair_keys(qs, cs)
     B, steps = P["con_batch_size"], P["hn_steps"]
     def train_round(init, rseed, negatives):
         cfg = TrainConfig(steps=0, batch_size=B, lr=P["hn_lr"], seed=rseed, amp=P["amp"])
