@@ -11,6 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .pretrain import mean_pool
 from .run import cached, run_dir, stable_hash
 
 # %% auto 0
@@ -24,9 +25,7 @@ class _Embedder(torch.nn.Module):
     "A `transformers` encoder followed by mean pooling and L2 normalisation: what the ONNX graph computes."
     def __init__(self, enc): super().__init__(); self.enc = enc
     def forward(self, input_ids, attention_mask):
-        h = self.enc(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        m = attention_mask.unsqueeze(-1).to(h.dtype)
-        return F.normalize((h * m).sum(1) / m.sum(1).clamp(min=1e-9), dim=-1)
+        return F.normalize(mean_pool(self.enc(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state, attention_mask), dim=-1)
 
 def load_embedder(model_dir: Path) -> _Embedder:
     "The encoder of a sentence-transformers folder (transformer at its root), with pooling and normalisation, in eval mode."
