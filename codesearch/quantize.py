@@ -11,12 +11,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .encoder import OnnxEncoder
 from .pretrain import mean_pool
 from .run import cached, run_dir, stable_hash
 
 # %% auto 0
-__all__ = ['VARIANTS', 'load_embedder', 'export_onnx', 'quantize_onnx', 'OnnxEncoder', 'parity', 'onnx_models', 'encoder_flops',
-           'matmul_gflops']
+__all__ = ['VARIANTS', 'load_embedder', 'export_onnx', 'quantize_onnx', 'parity', 'onnx_models', 'encoder_flops', 'matmul_gflops']
 
 # %% ../nbs/07_quantize.ipynb
 VARIANTS = {"tensor-s8": (False, "QInt8"), "tensor-u8": (False, "QUInt8"), "channel-s8": (True, "QInt8"), "channel-u8": (True, "QUInt8")}
@@ -53,40 +53,6 @@ def quantize_onnx(fp32: Path, out: Path, variant: str = "channel-u8") -> Path:
     quantize_dynamic(str(pre), str(out), per_channel=per_channel, weight_type=getattr(QuantType, wt))
     pre.unlink()
     return Path(out)
-
-# %% ../nbs/07_quantize.ipynb
-class OnnxEncoder:
-    "Encode texts with an exported ONNX graph and the tokenizer in `tokenizer_dir`: (n, dim) float32 unit vectors."
-    def __init__(self, onnx_path: str | Path, tokenizer_dir: str | Path | None = None, max_length: int = 256, threads: int = 0):
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-        onnx_path = Path(onnx_path); tdir = Path(tokenizer_dir or onnx_path.parent)
-        if not onnx_path.is_file(): raise FileNotFoundError(f"{onnx_path} does not exist: export the model with codesearch.quantize.onnx_models (stage 07)")
-        if not (tdir / "tokenizer.json").is_file(): raise FileNotFoundError(f"{tdir / 'tokenizer.json'} is missing: the ONNX folder needs the model's fast tokenizer next to it")
-        so = ort.SessionOptions(); so.intra_op_num_threads = threads or os.cpu_count() or 1; so.inter_op_num_threads = 1
-        try: self.session = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
-        except Exception as e: raise ValueError(f"{onnx_path} is not a usable ONNX model ({str(e).splitlines()[0][:200]}): export it again with stage 07") from None
-        self.tok = Tokenizer.from_file(str(tdir / "tokenizer.json"))
-        self.tok.no_padding(); self.tok.enable_truncation(max_length)
-        self.threads, self.path = so.intra_op_num_threads, onnx_path
-        self.dim = self.session.get_outputs()[0].shape[-1]
-
-    def _run(self, encs) -> np.ndarray:
-        n = max(len(e.ids) for e in encs)
-        ids = np.zeros((len(encs), n), np.int64); mask = np.zeros((len(encs), n), np.int64)
-        for i, e in enumerate(encs): ids[i, :len(e.ids)] = e.ids; mask[i, :len(e.ids)] = 1
-        return self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-
-    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        "(len(texts), dim) embeddings, in the order of `texts`."
-        if isinstance(texts, str): texts = [texts]
-        encs = self.tok.encode_batch(list(texts)) if len(texts) > 1 else [self.tok.encode(texts[0])]
-        order = np.argsort([len(e.ids) for e in encs], kind="stable"); out = None
-        for s in range(0, len(texts), batch_size):
-            idx = order[s:s + batch_size]; e = self._run([encs[i] for i in idx])
-            if out is None: out = np.zeros((len(texts), e.shape[1]), np.float32)
-            out[idx] = e
-        return out if out is not None else np.zeros((0, self.dim or 0), np.float32)
 
 # %% ../nbs/07_quantize.ipynb
 def parity(onnx_path: Path, model_dir: Path, batches=(1, 3, 17, 64), lengths=(8, 33, 128, 256), seed: int = 0) -> float:
