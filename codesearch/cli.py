@@ -9,13 +9,46 @@ import argparse, os, sys
 from .run import PROFILES
 
 # %% auto 0
-__all__ = ['parser', 'overrides', 'main']
+__all__ = ['parser', 'overrides', 'format_hits', 'main']
 
 # %% ../nbs/cli.ipynb
 def parser() -> argparse.ArgumentParser:
     "The argument parser of the `codesearch` command."
-    p = argparse.ArgumentParser(prog="codesearch", description="Semantic code search for Python: rerun the study, search code.")
+    p = argparse.ArgumentParser(prog="codesearch", description="Semantic code search for Python: search your code, serve it, rerun the study.")
     sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("search", help="the functions that best match a natural-language query",
+                       description="Rank the functions of an index folder (made by `codesearch index`) for a query.")
+    s.add_argument("query", help="what the function does, in words, e.g. 'read a json file'")
+    s.add_argument("--index", default=os.environ.get("CODESEARCH_INDEX", ".codesearch-index"),
+                   help="index folder (default: $CODESEARCH_INDEX, else .codesearch-index)")
+    s.add_argument("--model", default=None, help="'bm25', or the index's own model (its name, 'minilm' or its folder); default the index's model")
+    s.add_argument("-k", type=int, default=10, help="how many results (1-100, default 10)")
+    s.add_argument("--lines", type=int, default=8, help="lines of code shown per result (0: none, default 8)")
+    s.add_argument("--json", action="store_true", help="print the results as JSON")
+    s.add_argument("--color", choices=["auto", "always", "never"], default="auto", help="syntax colours (default: when printing to a terminal)")
+    x = sub.add_parser("index", help="index every function under some folders of Python source",
+                       description="Build a self-contained index folder (int8 ONNX encoder + FAISS index + the functions) over PATHS.")
+    x.add_argument("paths", nargs="+", help="folders or .py files")
+    x.add_argument("--out", default=os.environ.get("CODESEARCH_INDEX", ".codesearch-index"), help="index folder to write (default .codesearch-index)")
+    x.add_argument("--model", default="minilm", help="'minilm' (default) or a model folder in the format stage 05 writes")
+    x.add_argument("--kind", default="flat", choices=["flat", "hnsw"], help="FAISS index: exact (flat, default) or HNSW for very large trees")
+    x.add_argument("--variant", default=None, help="int8 variant of the encoder (default channel-u8)")
+    x.add_argument("--threads", type=int, default=0, help="encoder threads (default: all cores)")
+    v = sub.add_parser("serve", help="the HTTP search service and its web page", description="Serve an index folder over HTTP (see `codesearch.service`).")
+    v.add_argument("--index", default=os.environ.get("CODESEARCH_INDEX", ".codesearch-index"), help="index folder (default .codesearch-index)")
+    v.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--max-batch", type=int, default=32, help="largest batch of concurrent queries encoded together (1: no batching)")
+    v.add_argument("--max-wait-ms", type=float, default=1.0, help="longest a query waits for others to join its batch")
+    v.add_argument("--cache", type=int, default=4096, help="entries of each LRU cache, results and query embeddings (0: none)")
+    v.add_argument("--threads", type=int, default=0, help="encoder threads (default: all cores)")
+    l = sub.add_parser("loadtest", help="load a running service with concurrent searches and print latency and throughput as JSON")
+    l.add_argument("url", help="the service, e.g. http://127.0.0.1:8000")
+    l.add_argument("--queries", required=True, help="a JSON file holding a list of query strings")
+    l.add_argument("--concurrency", type=int, default=8)
+    l.add_argument("--seconds", type=float, default=5.0)
+    l.add_argument("--warmup", type=float, default=1.0)
+    l.add_argument("-k", type=int, default=10)
     r = sub.add_parser("report", help="run every stage notebook with papermill and write reports/<profile>/")
     r.add_argument("--profile", default="cpu", help=f"one of {', '.join(PROFILES)} (params/<profile>.yaml); default cpu")
     r.add_argument("--cosqa-dir", default=None, help="folder with cosqa-retrieval-dev-500.json and code_idx_map.txt (default: the profile's, data/cosqa)")
@@ -37,17 +70,81 @@ def overrides(pairs: list[str], params: dict) -> dict:
         out[k] = yaml.safe_load(v)
     return out
 
+def format_hits(hits: list[dict], lines: int = 8, color: bool = False) -> str:
+    "Search results as terminal text: rank, score, name, path:line, package, and the first `lines` lines of code."
+    hl = None
+    if color and lines:
+        from pygments import highlight
+        from pygments.formatters import TerminalFormatter
+        from pygments.lexers import PythonLexer
+        hl = lambda code: highlight(code, PythonLexer(), TerminalFormatter())
+    out = []
+    for h in hits:
+        out.append(f"{h['rank']:>3}. {h['score']:.3f}  {h['func_name']}  {h['path']}:{h['start_line']}  ({h['package']})")
+        if lines:
+            code = h["code"].splitlines(); shown = "\n".join(code[:lines])
+            body = (hl(shown) if hl else shown + "\n").rstrip("\n").splitlines()
+            out += ["     │ " + l for l in body] + ([f"     │ … {len(code) - lines} more lines"] if len(code) > lines else [])
+    return "\n".join(out)
+
+def _model_arg(model: str | None, searcher) -> str | None:
+    "The index's own model for 'minilm' or a folder of the same name; 'bm25'; anything else is refused by the searcher."
+    if model in (None, "bm25", searcher.model): return model
+    if model == "minilm" and searcher.model == "all-MiniLM-L6-v2": return None
+    from pathlib import Path
+    if Path(model).name == searcher.model: return None
+    return model
+
+def _fail(cmd: str, msg) -> int:
+    print(f"codesearch {cmd}: {msg}", file=sys.stderr); return 2
+
 def main(argv: list[str] | None = None) -> int:
     "Run the `codesearch` command; returns the exit status."
     args = parser().parse_args(argv)
+    if args.cmd == "search":
+        import json
+        from codesearch.search import IndexSearcher
+        try:
+            s = IndexSearcher(args.index)
+            res = s.search(args.query, args.k, _model_arg(args.model, s))
+        except (ValueError, FileNotFoundError) as e: return _fail("search", e)
+        hits = res.to_dict("records")
+        if args.json: print(json.dumps(dict(query=args.query.strip(), model=args.model or s.model, results=hits), indent=1, default=str))
+        else: print(format_hits(hits, args.lines, args.color == "always" or (args.color == "auto" and sys.stdout.isatty())))
+        return 0
+    if args.cmd == "index":
+        from codesearch.search import DEFAULT_VARIANT, IndexSearcher, build_search_index
+        try: out = build_search_index(args.paths, args.out, args.model, args.kind, args.variant or DEFAULT_VARIANT, threads=args.threads)
+        except (ValueError, FileNotFoundError) as e: return _fail("index", e)
+        import json
+        meta = json.loads((out / "meta.json").read_text())
+        c = meta["counts"]
+        skipped = {k[6:]: v for k, v in c.items() if k.startswith("files_") and k != "files_ok" and v}
+        print(f"indexed {meta['n']:,} functions from {c['files']:,} files into {out} ({meta['model']}, {meta['kind']})"
+              + (f"; skipped files: {', '.join(f'{v} {k}' for k, v in skipped.items())}" if skipped else ""))
+        print(f'search it: codesearch search "what the function does" --index {out}')
+        return 0
+    if args.cmd == "serve":
+        from codesearch.service import serve
+        from codesearch.index import IndexFileError
+        try: serve(args.index, args.host, args.port, args.max_batch, args.max_wait_ms, args.cache, args.threads)
+        except (ValueError, FileNotFoundError, IndexFileError, OSError) as e: return _fail("serve", e)
+        return 0
+    if args.cmd == "loadtest":
+        import json
+        from codesearch.service import load_test
+        try: queries = json.loads(open(args.queries, encoding="utf-8").read())
+        except (OSError, ValueError) as e: return _fail("loadtest", f"--queries {args.queries}: {e}")
+        if not isinstance(queries, list) or not queries or not all(isinstance(q, str) and q.strip() for q in queries):
+            return _fail("loadtest", f"--queries {args.queries} must hold a JSON list of non-empty query strings")
+        print(json.dumps(load_test(args.url, queries, args.concurrency, args.seconds, args.k, args.warmup)))
+        return 0
     if args.profile not in PROFILES:
-        print(f"codesearch {args.cmd}: unknown profile {args.profile!r}; choose one of {', '.join(PROFILES)} (files params/<profile>.yaml)", file=sys.stderr)
-        return 2
+        return _fail(args.cmd, f"unknown profile {args.profile!r}; choose one of {', '.join(PROFILES)} (files params/<profile>.yaml)")
     from codesearch.run import load_params
     base = load_params(args.profile)
     try: P = overrides(args.set, base)
-    except ValueError as e:
-        print(f"codesearch {args.cmd}: {e}", file=sys.stderr); return 2
+    except ValueError as e: return _fail(args.cmd, e)
     if args.cmd == "train":
         from codesearch.negatives import stage_hardneg
         H = stage_hardneg(P)

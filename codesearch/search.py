@@ -4,15 +4,24 @@
 
 # %% ../nbs/search.ipynb 3
 from __future__ import annotations
+import json, shutil, tempfile, time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
-from .baselines import BM25, bm25_tokenize, load_minilm
+from .baselines import BM25, bm25_tokenize, load_minilm, minilm_path
+from .data import parse_file
+from .encoder import OnnxEncoder
+from .run import cached, project_root
+from .index import IndexFileError, build_index, load_index, save_index, search as index_search
 
 # %% auto 0
-__all__ = ['MAX_QUERY_CHARS', 'check_query', 'Searcher']
+__all__ = ['MAX_QUERY_CHARS', 'SKIP_DIRS', 'ENCODER_DIR', 'DEFAULT_VARIANT', 'MAX_K', 'FUNCTION_COLUMNS', 'check_query',
+           'Searcher', 'python_files', 'collect_functions', 'model_source', 'export_encoder', 'save_search_index',
+           'build_search_index', 'IndexSearcher', 'check_k']
 
 # %% ../nbs/search.ipynb
 MAX_QUERY_CHARS = 1000
@@ -53,3 +62,161 @@ class Searcher:
         s = self.scores([query])[0]
         top = np.argsort(-s, kind="stable")[:k]
         return self.functions.iloc[top].assign(score=s[top], rank=np.arange(1, len(top) + 1))
+
+# %% ../nbs/search.ipynb
+SKIP_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "env"})  # and every folder whose name starts with "."
+ENCODER_DIR, DEFAULT_VARIANT, MAX_K = "encoder", "channel-u8", 100
+FUNCTION_COLUMNS = ["id", "package", "path", "func_name", "start_line", "end_line", "code"]
+
+def _shown(f: Path) -> str:
+    "`f` relative to the working folder when it lies inside it, else absolute: a path the user can open."
+    try: return f.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError: return f.as_posix()
+
+def python_files(paths) -> list[tuple[Path, str, str]]:
+    "(file, package, shown path) of every `.py` file under `paths` (files or folders), once each, sorted; hidden, cache and virtual-env folders are skipped."
+    found = {}
+    for p in map(Path, paths):
+        if not p.exists(): raise FileNotFoundError(f"{p} does not exist: pass files or folders of Python source")
+        root = p.resolve()
+        if root.is_file(): found.setdefault(root, (root.parent.name, _shown(root))); continue
+        for f in root.rglob("*.py"):
+            if f.is_file() and not any(d in SKIP_DIRS or d.startswith(".") for d in f.relative_to(root).parts[:-1]):
+                found.setdefault(f, (root.name, _shown(f)))
+    return [(f, pkg, shown) for f, (pkg, shown) in sorted(found.items())]
+
+def collect_functions(paths, progress: bool = True) -> tuple[pd.DataFrame, dict]:
+    "The functions under `paths` (columns `FUNCTION_COLUMNS`) and counts: files found, parsed and skipped (non-UTF-8, unreadable, unparseable)."
+    files, rows, counts = python_files(paths), [], Counter()
+    for f, pkg, shown in tqdm(files, desc="parse", unit="file", disable=not progress):
+        r = parse_file(f, shown); counts[f"files_{r['status']}"] += 1
+        rows += [dict(package=pkg, path=shown, func_name=fn["func_name"], start_line=fn["start_line"], end_line=fn["end_line"], code=fn["original_string"])
+                 for fn in r["pairs"] + r["code_only"]]
+    df = pd.DataFrame(rows, columns=FUNCTION_COLUMNS[1:]).sort_values(["path", "start_line"], kind="stable").reset_index(drop=True)
+    df.insert(0, "id", np.arange(len(df), dtype=np.int64))
+    return df, dict(files=len(files), functions=len(df), **{k: int(v) for k, v in sorted(counts.items())})
+
+# %% ../nbs/search.ipynb
+def model_source(model: str) -> tuple[str, Path]:
+    "(name, folder) of 'minilm' or of a sentence-transformers model folder."
+    if model == "minilm": return "all-MiniLM-L6-v2", minilm_path()
+    p = Path(model)
+    if not (p / "modules.json").exists(): raise ValueError(f"{model!r} is not a model: pass 'minilm' or a model folder in the format stage 05 writes (with modules.json)")
+    return p.resolve().name, p.resolve()
+
+def export_encoder(model: str, out: Path, variant: str = DEFAULT_VARIANT) -> dict:
+    "Put the int8 (`variant`) ONNX export of `model` and its tokenizer in `out`. The export needs torch (building an index, not searching it) and is cached under `data/encoders`, keyed by the model files' names, sizes and times."
+    name, src = model_source(model); out = Path(out)
+    info = dict(model=name, source=str(src), variant=variant, max_seq_length=256)
+    cfg = src / "sentence_bert_config.json"
+    if cfg.exists(): info["max_seq_length"] = int(json.loads(cfg.read_text()).get("max_seq_length") or 256)
+    if (out / "encoder.json").exists() and json.loads((out / "encoder.json").read_text()) == info and (out / "model.onnx").exists(): return info
+    def build(d):
+        from codesearch.quantize import export_onnx, quantize_onnx
+        with tempfile.TemporaryDirectory() as t: quantize_onnx(export_onnx(src, Path(t) / "fp32.onnx"), d / "model.onnx", variant)
+        for f in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "config.json"):
+            if (src / f).exists(): shutil.copy(src / f, d / f)
+        (d / "encoder.json").write_text(json.dumps(info, indent=1))
+    files = [(f.name, f.stat().st_size, int(f.stat().st_mtime)) for f in sorted(src.rglob("*")) if f.is_file()]
+    built = cached("encoder", dict(info, files=files, v=1), build, root=project_root() / "data" / "encoders")
+    shutil.rmtree(out, ignore_errors=True); shutil.copytree(built, out, ignore=shutil.ignore_patterns("_done.json"))
+    return info
+
+def save_search_index(out: str | Path, index, functions: pd.DataFrame, encoder_dir: str | Path, meta: dict | None = None) -> Path:
+    "An index folder: `index` over `functions` (columns `FUNCTION_COLUMNS`, row i ↔ vector i) and a copy of `encoder_dir` (unless it is already `out`/encoder)."
+    out = Path(out); enc = out / ENCODER_DIR
+    missing = [c for c in FUNCTION_COLUMNS if c not in functions]
+    if missing: raise ValueError(f"functions lack the columns {missing}: an index folder stores {FUNCTION_COLUMNS}")
+    if Path(encoder_dir).resolve() != enc.resolve():
+        shutil.rmtree(enc, ignore_errors=True); shutil.copytree(encoder_dir, enc)
+    info = json.loads((enc / "encoder.json").read_text())
+    return save_index(out, index, functions[FUNCTION_COLUMNS], dict(model=info["model"], encoder=ENCODER_DIR, **(meta or {})))
+
+def build_search_index(paths, out: str | Path, model: str = "minilm", kind: str = "flat", variant: str = DEFAULT_VARIANT,
+                       batch_size: int = 32, threads: int = 0, progress: bool = True) -> Path:
+    "Index every function under `paths` into the folder `out` (see above); returns `out`."
+    out = Path(out)
+    fns, counts = collect_functions(paths, progress)
+    if not len(fns): raise ValueError(f"no functions to index under {', '.join(map(str, paths))} ({counts}): point at folders of Python source")
+    info = export_encoder(model, out / ENCODER_DIR, variant)
+    enc = OnnxEncoder(out / ENCODER_DIR / "model.onnx", max_length=info["max_seq_length"], threads=threads)
+    texts, emb, t0 = fns["code"].tolist(), np.zeros((len(fns), enc.dim), np.float32), time.perf_counter()
+    order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths together: little padding
+    with tqdm(total=len(texts), desc="embed", unit="fn", disable=not progress) as bar:
+        for s in range(0, len(texts), 512):
+            idx = order[s:s + 512]; emb[idx] = enc.encode([texts[i] for i in idx], batch_size); bar.update(len(idx))
+    return save_search_index(out, build_index(emb, kind), fns, out / ENCODER_DIR,
+                             dict(sources=[str(Path(p).resolve()) for p in paths], counts=counts, embed_seconds=round(time.perf_counter() - t0, 2),
+                                  built=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())))
+
+# %% ../nbs/search.ipynb
+class IndexSearcher:
+    "Search an index folder (`build_search_index`): its int8 ONNX encoder and FAISS index, or BM25 over the same functions. Imports no torch."
+    def __init__(self, folder: str | Path, threads: int = 0):
+        self.folder = Path(folder)
+        if not (self.folder / "meta.json").exists():
+            raise FileNotFoundError(f"no index at {self.folder}: build one with `codesearch index PATHS… --out {self.folder}`, or pass --index")
+        self.index, self.functions, self.meta = load_index(self.folder)
+        if any(c not in self.functions for c in FUNCTION_COLUMNS):
+            raise IndexFileError(f"{self.folder} is an index without the functions' code: rebuild it with `codesearch index`")
+        enc = self.folder / self.meta.get("encoder", ENCODER_DIR)
+        if not (enc / "encoder.json").exists(): raise IndexFileError(f"{enc / 'encoder.json'} is missing: rebuild the index with `codesearch index`")
+        self.encoder_info = json.loads((enc / "encoder.json").read_text())
+        self.encoder = OnnxEncoder(enc / "model.onnx", max_length=self.encoder_info["max_seq_length"], threads=threads)
+        if self.encoder.dim != self.index.d:
+            raise IndexFileError(f"{enc / 'model.onnx'} gives vectors of dim {self.encoder.dim} but the index holds dim {self.index.d}: rebuild the index")
+        self.model, self._bm25, self._records = self.encoder_info["model"], None, None
+        self.models = (self.model, "bm25")
+
+    def __len__(self): return len(self.functions)
+
+    def check_model(self, model: str | None) -> str:
+        "The model a request names (None: the index's own); a `ValueError` for any other name."
+        if model is None or model == self.model: return self.model
+        if model == "bm25": return "bm25"
+        raise ValueError(f"unknown model {model!r}: this index is searched with {self.model!r} or 'bm25'")
+
+    @property
+    def bm25(self) -> BM25:
+        if self._bm25 is None: self._bm25 = BM25([bm25_tokenize(c) for c in self.functions["code"]])
+        return self._bm25
+
+    def embed(self, queries: list[str]) -> np.ndarray:
+        "(n, dim) query embeddings (queries checked)."
+        return self.encoder.encode([check_query(q) for q in queries])
+
+    def top_k(self, queries: list[str] | None = None, k: int = 10, model: str | None = None, vectors: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        "(scores, rows), each (n, k'), best first (k' = min(k, number of functions)); `vectors` are used instead of embedding `queries`."
+        k, model = check_k(k), self.check_model(model)
+        if model == "bm25":
+            S = self.bm25.scores([check_query(q) for q in queries]); k = min(k, S.shape[1])
+            top = np.argpartition(-S, k - 1, axis=1)[:, :k]
+            top = np.take_along_axis(top, np.argsort(-np.take_along_axis(S, top, 1), axis=1, kind="stable"), 1)
+            return np.take_along_axis(S, top, 1).astype(np.float32), top
+        D, I = index_search(self.index, self.embed(queries) if vectors is None else vectors, min(k, len(self)))
+        return D, I
+
+    @property
+    def records(self) -> list[dict]:
+        "The functions as JSON-ready dicts, row by row."
+        if self._records is None:
+            f = self.functions
+            self._records = [dict(id=int(i), package=str(p), path=str(pa), func_name=str(n), start_line=int(s), end_line=int(e), code=str(c))
+                             for i, p, pa, n, s, e, c in zip(*(f[c] for c in FUNCTION_COLUMNS))]
+        return self._records
+
+    def hits(self, scores: np.ndarray, rows: np.ndarray) -> list[dict]:
+        "One query's results as JSON-ready dicts, best first."
+        return [dict(self.records[i], rank=r + 1, score=round(float(s), 4)) for r, (s, i) in enumerate(zip(scores, rows)) if i >= 0]
+
+    def search(self, query: str, k: int = 10, model: str | None = None) -> pd.DataFrame:
+        "The `k` best functions for `query`, best first, with `score` and `rank`."
+        S, I = self.top_k([query], k, model)
+        return pd.DataFrame(self.hits(S[0], I[0]))
+
+def check_k(k) -> int:
+    "`k` as an int in 1…MAX_K, or a `ValueError` saying so."
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) and not (isinstance(k, str) and k.strip().lstrip("-").isdigit()):
+        raise ValueError(f"k must be a whole number between 1 and {MAX_K}, got {k!r}")
+    if not 1 <= int(k) <= MAX_K: raise ValueError(f"k must be between 1 and {MAX_K}, got {int(k)}")
+    return int(k)
