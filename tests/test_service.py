@@ -1,0 +1,44 @@
+"""The load client against a live service (a separate process on loopback): every request answered, the counts add up,
+repeated queries hit the results cache, and batching shows in /metrics."""
+import json, subprocess, sys, urllib.request
+
+import pytest
+
+from codesearch.run import project_root
+from codesearch.search import build_search_index
+from codesearch.service import ServiceProcess, load_test
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    return build_search_index([project_root() / "codesearch"], tmp_path_factory.mktemp("svc") / "index", progress=False)
+
+
+def test_load_test_counts_and_cache(index, tmp_path):
+    queries = [f"{verb} a {noun}" for verb in ("read", "write", "parse", "split", "load", "save") for noun in ("file", "index", "query", "model", "table")]
+    with ServiceProcess(index, "--max-batch", 16) as svc:
+        r = load_test(svc.url, queries, concurrency=8, seconds=2.0, warmup=0.0)
+        assert r["errors"] == 0 and r["requests"] > len(queries) and r["qps"] > 0, r
+        assert r["p50_ms"] <= r["p95_ms"] <= r["p99_ms"], r
+        assert r["cache_hit_rate"] >= 1 - (len(queries) + 8) / r["requests"], r  # a query is a hit once its first answer is cached (8 may be in flight)
+        qfile = tmp_path / "q.json"; qfile.write_text(json.dumps(queries))
+        out = subprocess.run([sys.executable, "-m", "codesearch.cli", "loadtest", svc.url, "--queries", str(qfile), "--concurrency", "4",
+                              "--seconds", "1", "--warmup", "0"], capture_output=True, text=True, check=True)
+        assert json.loads(out.stdout)["errors"] == 0
+        metrics = urllib.request.urlopen(svc.url + "/metrics").read().decode()
+        assert 'codesearch_requests_total{endpoint="search",status="200"}' in metrics
+        max_batch = int(next(l for l in metrics.splitlines() if l.startswith("codesearch_batch_size_max")).split()[-1])
+        assert 1 < max_batch <= 16, metrics  # 8 concurrent clients: some queries were encoded together, never more than the cap
+    assert svc.proc.returncode == 0 and "codesearch: stopped" in svc.output
+
+
+def test_load_test_against_nothing_counts_errors():
+    from codesearch.service import free_port
+    r = load_test(f"http://127.0.0.1:{free_port()}", ["parse a file"], concurrency=2, seconds=0.3, warmup=0.0)
+    assert r["requests"] == 0 and r["errors"] > 0
+
+
+def test_cli_rejects_bad_query_file(tmp_path):
+    from codesearch.cli import main
+    f = tmp_path / "q.json"; f.write_text('{"not": "a list"}')
+    assert main(["loadtest", "http://127.0.0.1:9", "--queries", str(f)]) == 2

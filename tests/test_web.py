@@ -1,0 +1,70 @@
+"""The search page in headless Chromium (Debian's chromium and chromium-driver, which `make test` installs): a user
+types a query, real results appear with highlighted code, and a result's link opens that function's page."""
+import shutil
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service as DriverService
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from codesearch.run import project_root
+from codesearch.search import build_search_index
+from codesearch.service import ServiceProcess
+
+CHROMIUM, DRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    idx = build_search_index([project_root() / "codesearch"], tmp_path_factory.mktemp("web") / "index", progress=False)
+    with ServiceProcess(idx) as svc: yield svc
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    for exe in (CHROMIUM, DRIVER):
+        assert Path(exe).exists(), f"{exe} is missing: `make test` installs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--disable-quic", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        opts.add_argument(a)
+    d = webdriver.Chrome(options=opts, service=DriverService(executable_path=DRIVER))
+    yield d
+    d.quit()
+
+
+def test_search_page_shows_results_and_links(service, browser):
+    browser.get(service.url + "/")
+    wait = WebDriverWait(browser, 30)
+    wait.until(lambda d: "functions" in d.find_element(By.ID, "about").text)
+    box = browser.find_element(By.ID, "q")
+    box.send_keys("load a saved faiss index and check its files", Keys.ENTER)
+    hits = wait.until(EC.presence_of_all_elements_located((By.CSS_SELECTOR, "#results li.hit")))
+    assert len(hits) == 10
+    names = [h.find_element(By.CSS_SELECTOR, ".name").text for h in hits]
+    assert "load_index" in names[:3], names
+    first = hits[names.index("load_index")]
+    assert first.find_element(By.CSS_SELECTOR, ".score").text.startswith("score 0.")
+    pre = first.find_element(By.CSS_SELECTOR, "pre.hl")
+    assert "def load_index(" in pre.text
+    assert pre.find_elements(By.CSS_SELECTOR, "span.k"), "the code is not syntax-highlighted (no keyword spans)"
+    link = first.find_element(By.CSS_SELECTOR, "a.loc")
+    assert link.text.endswith("index.py:" + link.get_attribute("href").rsplit("#L-", 1)[1])
+    assert "results in" in browser.find_element(By.ID, "status").text
+    assert "?q=load" in browser.current_url  # the query is in the address: the page can be bookmarked
+    link.click()
+    wait.until(EC.presence_of_element_located((By.ID, "loc")))
+    assert "load_index" in browser.find_element(By.TAG_NAME, "h1").text
+    assert "def load_index(" in browser.find_element(By.CSS_SELECTOR, "div.hl, pre").text
+
+
+def test_search_page_reports_bad_queries(service, browser):
+    browser.get(service.url + "/?q=" + "x" * 1200)
+    status = WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "status").text if "1,000" in d.find_element(By.ID, "status").text else None)
+    assert "more than 1,000" in status
+    assert not browser.find_elements(By.CSS_SELECTOR, "#results li")
