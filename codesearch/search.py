@@ -104,10 +104,10 @@ def model_source(model: str) -> tuple[str, Path]:
     if not (p / "modules.json").exists(): raise ValueError(f"{model!r} is not a model: pass 'minilm' or a model folder in the format stage 05 writes (with modules.json)")
     return p.resolve().name, p.resolve()
 
-def export_encoder(model: str, out: Path, variant: str = DEFAULT_VARIANT) -> dict:
+def export_encoder(model: str, out: Path, variant: str = DEFAULT_VARIANT, name: str | None = None) -> dict:
     "Put the int8 (`variant`) ONNX export of `model` and its tokenizer in `out`. The export needs torch (building an index, not searching it) and is cached under `data/encoders`, keyed by the model files' names, sizes and times."
-    name, src = model_source(model); out = Path(out)
-    info = dict(model=name, source=str(src), variant=variant, max_seq_length=256)
+    mname, src = model_source(model); out = Path(out)
+    info = dict(model=name or mname, source=str(src), variant=variant, max_seq_length=256)
     cfg = src / "sentence_bert_config.json"
     if cfg.exists(): info["max_seq_length"] = int(json.loads(cfg.read_text()).get("max_seq_length") or 256)
     if (out / "encoder.json").exists() and json.loads((out / "encoder.json").read_text()) == info and (out / "model.onnx").exists(): return info

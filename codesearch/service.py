@@ -41,11 +41,11 @@ class LRU:
 
 # %% ../nbs/service.ipynb
 class Batcher:
-    "Runs `fn(items) -> results` in one worker thread on batches of the items submitted concurrently: each batch is what is waiting when the worker is free (at most `max_batch`), after at most `max_wait_ms` more."
+    "Runs `fn(items) -> results` in one worker thread on batches of the items submitted concurrently: each batch is what is waiting when the worker is free (at most `max_batch`), after at most `max_wait_ms` more when items are arriving together (this batch or the last has more than one): a lone item never waits."
     def __init__(self, fn, max_batch: int = 32, max_wait_ms: float = 1.0):
         if int(max_batch) < 1 or float(max_wait_ms) < 0: raise ValueError(f"max_batch must be ≥ 1 and max_wait_ms ≥ 0, got {max_batch} and {max_wait_ms}")
         self.fn, self.max_batch, self.max_wait = fn, int(max_batch), float(max_wait_ms) / 1000
-        self.pool, self.queue, self.task, self.sizes = ThreadPoolExecutor(1, thread_name_prefix="codesearch-batch"), None, None, collections.Counter()
+        self.pool, self.queue, self.task, self.sizes, self.last = ThreadPoolExecutor(1, thread_name_prefix="codesearch-batch"), None, None, collections.Counter(), 0
 
     def start(self):
         self.queue = asyncio.Queue(); self.task = asyncio.get_running_loop().create_task(self._loop())
@@ -66,11 +66,11 @@ class Batcher:
         loop = asyncio.get_running_loop()
         while True:
             batch = [await self.queue.get()]; self._drain(batch)
-            if len(batch) < self.max_batch and self.max_wait > 0:
+            if len(batch) < self.max_batch and self.max_wait > 0 and (len(batch) > 1 or self.last > 1):
                 await asyncio.sleep(self.max_wait); self._drain(batch)
             batch = [(it, f) for it, f in batch if not f.done()]
             if not batch: continue
-            self.sizes[len(batch)] += 1
+            self.sizes[len(batch)] += 1; self.last = len(batch)
             try: results = await loop.run_in_executor(self.pool, self.fn, [it for it, _ in batch])
             except Exception as e: results = [e] * len(batch)
             for (_, f), r in zip(batch, results):
@@ -406,4 +406,4 @@ def load_test(url: str, queries: list[str], concurrency: int = 8, seconds: float
     lat = np.array(stats["latency"]) * 1000; n = len(lat)
     pct = lambda q: round(float(np.percentile(lat, q)), 3) if n else None
     return dict(concurrency=concurrency, seconds=round(elapsed, 2), requests=n, errors=int(stats["errors"]), qps=round(n / elapsed, 1),
-                p50_ms=pct(50), p95_ms=pct(95), p99_ms=pct(99), cache_hit_rate=round(stats["hits"] / n, 4) if n else None, distinct_queries=len(queries))
+                p50_ms=pct(50), p95_ms=pct(95), p99_ms=pct(99), cache_hit_rate=round(stats["hits"] / n, 4) if n else None, distinct_queries=len(queries), sent=int(stats["next"]))
