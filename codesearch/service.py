@@ -19,8 +19,8 @@ from starlette.routing import Route
 from .search import IndexSearcher, check_k, check_query, MAX_K
 
 # %% auto 0
-__all__ = ['MAX_BODY', 'SEARCH_FIELDS', 'PAGE_TEMPLATE', 'LRU', 'Batcher', 'Service', 'create_app', 'highlight', 'function_html',
-           'page_html', 'serve', 'free_port', 'ServiceProcess', 'load_test']
+__all__ = ['MAX_BODY', 'ENCODE_CHUNK', 'SEARCH_FIELDS', 'PAGE_TEMPLATE', 'LRU', 'Batcher', 'Service', 'create_app', 'highlight',
+           'function_html', 'page_html', 'serve', 'free_port', 'ServiceProcess', 'load_test']
 
 # %% ../nbs/service.ipynb
 class LRU:
@@ -90,6 +90,7 @@ class Batcher:
 
 # %% ../nbs/service.ipynb
 MAX_BODY = 16 * 1024
+ENCODE_CHUNK = 8
 SEARCH_FIELDS = {"query", "k", "model", "html"}
 
 class Service:
@@ -102,7 +103,7 @@ class Service:
         self.row_of = {int(i): r for r, i in enumerate(searcher.functions["id"])}
 
     def _run_batch(self, items: list[tuple]) -> list:
-        "Results of (model, query, k) items: one ONNX call for the uncached queries, one FAISS call for all, BM25 one by one."
+        "Results of (model, query, k) items: the uncached queries encoded together (length-sorted chunks of `ENCODE_CHUNK`), one FAISS call for all, BM25 one by one."
         s, out = self.searcher, [None] * len(items)
         dense = [i for i, (m, _, _) in enumerate(items) if m != "bm25"]
         if dense:
@@ -110,7 +111,7 @@ class Service:
             vecs = [self.vectors.get(q) for q in qs]
             new = list(dict.fromkeys(q for q, v in zip(qs, vecs) if v is None))
             if new:
-                E = s.encoder.encode(new, batch_size=len(new))
+                E = s.encoder.encode(new, batch_size=ENCODE_CHUNK)  # sorted by length, in chunks: one long query pads a few others, not the batch
                 for q, e in zip(new, E): self.vectors.put(q, e)
                 fresh = dict(zip(new, E)); vecs = [fresh[q] if v is None else v for q, v in zip(qs, vecs)]
             D, I = s.top_k(k=max(items[i][2] for i in dense), vectors=np.stack(vecs))
@@ -315,7 +316,9 @@ def serve(index: str | Path, host: str = "127.0.0.1", port: int = 8000, max_batc
           threads: int = 0, max_body: int = MAX_BODY, log_level: str = "warning"):
     "Serve the index folder `index` over HTTP until interrupted."
     import uvicorn
+    from codesearch.index import set_threads
     searcher = IndexSearcher(index, threads)
+    set_threads(threads)  # faiss's OpenMP team as large as the encoder's: a team larger than the cores left idle spins and crawls
     app = create_app(searcher, max_batch, max_wait_ms, cache_size, max_body)
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"codesearch serve: listening on {host}, not only on this machine: anyone who can reach port {port} can search the index", file=sys.stderr)
