@@ -16,7 +16,8 @@ from .pretrain import mean_pool
 from .run import cached, run_dir, stable_hash
 
 # %% auto 0
-__all__ = ['VARIANTS', 'load_embedder', 'export_onnx', 'quantize_onnx', 'parity', 'onnx_models', 'encoder_flops', 'matmul_gflops']
+__all__ = ['VARIANTS', 'TOKENIZER_FILES', 'load_embedder', 'export_onnx', 'quantize_onnx', 'parity', 'copy_tokenizer',
+           'onnx_models', 'encoder_flops', 'matmul_gflops']
 
 # %% ../nbs/07_quantize.ipynb
 VARIANTS = {"tensor-s8": (False, "QInt8"), "tensor-u8": (False, "QUInt8"), "channel-s8": (True, "QInt8"), "channel-u8": (True, "QUInt8")}
@@ -71,6 +72,13 @@ def parity(onnx_path: Path, model_dir: Path, batches=(1, 3, 17, 64), lengths=(8,
     return worst
 
 # %% ../nbs/07_quantize.ipynb
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "config.json")
+
+def copy_tokenizer(model_dir: Path, out: Path):
+    "Copy the model folder's tokenizer and config files that exist into `out`, next to its ONNX export."
+    for f in TOKENIZER_FILES:
+        if (Path(model_dir) / f).exists(): shutil.copy(Path(model_dir) / f, Path(out) / f)
+
 def onnx_models(model_dir: Path, name: str, profile: str, variants=tuple(VARIANTS), max_length: int = 256) -> Path:
     "Folder with the fp32 export of `model_dir`, its int8 `variants` and its tokenizer (cached)."
     model_dir = Path(model_dir)
@@ -78,8 +86,7 @@ def onnx_models(model_dir: Path, name: str, profile: str, variants=tuple(VARIANT
     def build(d):
         fp32 = export_onnx(model_dir, d / "model.onnx")
         for v in variants: quantize_onnx(fp32, d / f"model_int8_{v}.onnx", v)
-        for f in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "config.json"):
-            if (model_dir / f).exists(): shutil.copy(model_dir / f, d / f)
+        copy_tokenizer(model_dir, d)
         files = {p.name: round(p.stat().st_size / 2 ** 20, 3) for p in d.glob("*.onnx")}
         (d / "onnx.json").write_text(json.dumps(dict(model=name, source=str(model_dir), max_length=max_length, variants=list(variants),
                                                      min_cosine_to_torch=parity(fp32, model_dir), size_mb=files), indent=1))

@@ -112,10 +112,9 @@ def export_encoder(model: str, out: Path, variant: str = DEFAULT_VARIANT, name: 
     if cfg.exists(): info["max_seq_length"] = int(json.loads(cfg.read_text()).get("max_seq_length") or 256)
     if (out / "encoder.json").exists() and json.loads((out / "encoder.json").read_text()) == info and (out / "model.onnx").exists(): return info
     def build(d):
-        from codesearch.quantize import export_onnx, quantize_onnx
+        from codesearch.quantize import copy_tokenizer, export_onnx, quantize_onnx
         with tempfile.TemporaryDirectory() as t: quantize_onnx(export_onnx(src, Path(t) / "fp32.onnx"), d / "model.onnx", variant)
-        for f in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "config.json"):
-            if (src / f).exists(): shutil.copy(src / f, d / f)
+        copy_tokenizer(src, d)
         (d / "encoder.json").write_text(json.dumps(info, indent=1))
     files = [(f.name, f.stat().st_size, int(f.stat().st_mtime)) for f in sorted(src.rglob("*")) if f.is_file()]
     built = cached("encoder", dict(info, files=files, v=1), build, root=project_root() / "data" / "encoders")
