@@ -35,6 +35,7 @@ requirements = [
     "httptools==0.9.0",
     "uvloop==0.23.0",
     "Pygments==2.21.0",
+    "orjson==3.13.0",
 ]
 dev_requirements = [
     "nbdev==2.4.5",

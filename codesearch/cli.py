@@ -42,6 +42,7 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--max-wait-ms", type=float, default=1.0, help="longest a query waits for others to join its batch")
     v.add_argument("--cache", type=int, default=4096, help="entries of each LRU cache, results and query embeddings (0: none)")
     v.add_argument("--threads", type=int, default=0, help="encoder threads (default: all cores)")
+    v.add_argument("--workers", type=int, default=1, help="batches run at once, each in its own thread (with --threads 1: one per core)")
     l = sub.add_parser("loadtest", help="load a running service with concurrent searches and print latency and throughput as JSON")
     l.add_argument("url", help="the service, e.g. http://127.0.0.1:8000")
     l.add_argument("--queries", required=True, help="a JSON file holding a list of query strings")
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "serve":
         from codesearch.service import serve
         from codesearch.index import IndexFileError
-        try: serve(args.index, args.host, args.port, args.max_batch, args.max_wait_ms, args.cache, args.threads)
+        try: serve(args.index, args.host, args.port, args.max_batch, args.max_wait_ms, args.cache, args.threads, workers=args.workers)
         except (ValueError, FileNotFoundError, IndexFileError, OSError) as e: return _fail("serve", e)
         return 0
     if args.cmd == "loadtest":

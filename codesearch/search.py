@@ -152,7 +152,7 @@ def build_search_index(paths, out: str | Path, model: str = "minilm", kind: str 
 class IndexSearcher:
     "Search an index folder (`build_search_index`): its int8 ONNX encoder and FAISS index, or BM25 over the same functions. Imports no torch."
     def __init__(self, folder: str | Path, threads: int = 0):
-        self.folder = Path(folder)
+        self.folder, self.threads = Path(folder), int(threads)
         if not (self.folder / "meta.json").exists():
             raise FileNotFoundError(f"no index at {self.folder}: build one with `codesearch index PATHS… --out {self.folder}`, or pass --index")
         self.index, self.functions, self.meta = load_index(self.folder)
