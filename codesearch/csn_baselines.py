@@ -58,6 +58,11 @@ class Tower(nn.Module):
             self.pos = nn.Embedding(max_len, dim)
             layer = nn.TransformerEncoderLayer(dim, 4, 4 * dim, dropout, activation="gelu", batch_first=True, norm_first=True)
             self.enc = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+        # small embeddings (std 0.02, as BERT's): torch's default N(0, 1) left nbow stuck at the chance loss on the cpu corpus
+        # (valid MRR 0.0096 after 300 steps, against 0.30 with this initialisation)
+        for e in (self.emb, getattr(self, "pos", None)):
+            if e is not None: nn.init.normal_(e.weight, std=0.02)
+        with torch.no_grad(): self.emb.weight[PAD].zero_()
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         mask = ids != PAD
@@ -132,7 +137,7 @@ def csn_model(kind: str, P: dict) -> Path:
     "Folder of the trained encoder `kind` for the parameters `P` (trained and cached on first use)."
     C = load_corpus(P["profile"], P["corpus"], P["seed"])
     keys = ("seed", "csn_vocab", "csn_dim", "csn_query_length", "csn_code_length", "csn_batch_size", "csn_steps", "csn_lr", "csn_tau", "valid_max")
-    key = dict(stage="csn", kind=kind, corpus=C.manifest["content_hash"], **{k: P[k] for k in keys}, v=1)
+    key = dict(stage="csn", kind=kind, corpus=C.manifest["content_hash"], **{k: P[k] for k in keys}, v=2)  # v2: small embedding initialisation
     def build(d):
         m, info = train_csn(kind, C.split("train"), C.split("valid"), P)
         m.save(d); (d / "train.json").write_text(json.dumps(info, indent=1))
