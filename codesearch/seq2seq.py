@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
-from .pretrain import device
+from .pretrain import device, mean_pool
 from .run import cached, run_dir
 
 # %% auto 0
@@ -48,10 +48,6 @@ def corpus_bleu(refs: list[str], hyps: list[str], max_n: int = 4, smooth: bool =
 # %% ../nbs/05c_seq2seq.ipynb
 PAD = 0
 
-def _masked_mean(h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    m = mask.unsqueeze(-1).to(h.dtype)
-    return (h * m).sum(1) / m.sum(1).clamp(min=1)
-
 class RNNSeq2Seq(nn.Module):
     "A bidirectional GRU encoder and a GRU decoder with Luong ('general') attention; the output layer shares the embedding's weights."
     def __init__(self, vocab_size: int, dim: int, layers: int = 1, dropout: float = 0.1, bos: int = 2, eos: int = 3):
@@ -74,7 +70,7 @@ class RNNSeq2Seq(nn.Module):
         return H, mask
 
     def _start(self, H, mask):
-        return torch.tanh(self.bridge(_masked_mean(H, mask))).unsqueeze(0).repeat(self.layers, 1, 1).contiguous()
+        return torch.tanh(self.bridge(mean_pool(H, mask))).unsqueeze(0).repeat(self.layers, 1, 1).contiguous()
 
     def _logits(self, o, H, mask):
         a = (o @ self.att(H).transpose(1, 2)).masked_fill(~mask[:, None, :], float("-inf")).softmax(-1)
@@ -249,7 +245,7 @@ def summarize(model, tok, codes: list[str], code_len: int, max_len: int, batch_s
 def code_vectors(model, tok, codes: list[str], code_len: int, batch_size: int = 256) -> np.ndarray:
     "(n, dim) mean of the code encoder's states of each function."
     src = tokenize_pairs(tok, codes, None, code_len, 1)[0]
-    return np.concatenate([_masked_mean(*model.encode(pad_ids(src[s:s + batch_size]))).float().numpy() for s in range(0, len(src), batch_size)]
+    return np.concatenate([mean_pool(*model.encode(pad_ids(src[s:s + batch_size]))).float().numpy() for s in range(0, len(src), batch_size)]
                           or [np.zeros((0, 1), np.float32)])
 
 def fit_ridge(X: np.ndarray, Y: np.ndarray, lam: float = 1.0) -> np.ndarray:
