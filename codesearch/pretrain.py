@@ -140,6 +140,8 @@ def train(model: torch.nn.Module, # the module to train (wrapped in DDP here whe
         curve.append((step, lv.item())); bar.update(1)
         if writer: writer.add_scalar("loss", lv.item(), step); writer.add_scalar("lr", sched.get_last_lr()[0], step); writer.add_scalar("grad_norm", gn.item(), step)
         stop = bool(on_step and on_step(step, lv.item()) is True)
+        if world > 1:  # only rank 0 validates: every rank must stop at the step it chose, or the others wait for it forever
+            flag = torch.tensor([int(stop)], device=dev); dist.broadcast(flag, 0); stop = bool(flag.item())
         if stop or step % cfg.ckpt_every == 0 or step == cfg.steps:
             rngs = [None] * world
             st = _rng_state(gen)
