@@ -13,13 +13,12 @@ import torch
 import torch.nn.functional as F
 import torch.distributed as dist
 
-from .pretrain import TrainConfig, train, pad_batch, mean_pool, embed, device, dist_info, pretrain_mlm, encoder_config, throughput_metrics
+from .pretrain import TrainConfig, train, pad_batch, mean_pool, embed, device, dist_info, agree, pretrain_mlm, encoder_config, throughput_metrics
 from .run import cached, run_dir, stable_hash
 
 # %% auto 0
 __all__ = ['SHORT_RUNS', 'info_nce', 'encode_batch', 'grad_cache_step', 'signature_pair', 'training_pairs', 'pair_keys',
-           'unique_batches', 'save_sentence_transformer', 'train_contrastive', 'best_valid_mrr', 'agree',
-           'stage_models']
+           'unique_batches', 'save_sentence_transformer', 'train_contrastive', 'best_valid_mrr', 'stage_models']
 
 # %% ../nbs/05_contrastive.ipynb
 def info_nce(q: torch.Tensor, d: torch.Tensor, tau: float, h: torch.Tensor | None = None, h_mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -199,11 +198,6 @@ SHORT_RUNS = {"random": "scratch-contrastive-nomlm", "mlm": "scratch-contrastive
 def best_valid_mrr(d: Path) -> float:
     "Best validation MRR in a contrastive model folder's training history (0 on ranks other than 0, which hold no history)."
     return max(h["valid_mrr"] for h in json.loads((Path(d) / "train.json").read_text())["history"]) if dist_info()[0] == 0 else 0.0
-
-def agree(x):
-    "`x` as rank 0 has it, on every rank (under torchrun); only rank 0 reads the training histories that choices are made from."
-    if dist_info()[1] == 1: return x
-    box = [x]; dist.broadcast_object_list(box, src=0); return box[0]
 
 def stage_models(P: dict) -> dict:
     "Tokenizer, MLM encoder, temperature trials, final model and ablations for the parameters `P` (a profile's); returns their folders."

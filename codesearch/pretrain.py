@@ -17,7 +17,7 @@ from .run import cached, run_dir, stable_hash
 
 # %% auto 0
 __all__ = ['ENCODER_SIZES', 'PEAK_BF16_TFLOPS', 'encoder_config', 'epoch_batches', 'pad_batch', 'mask_tokens', 'dist_info',
-           'TrainConfig', 'train', 'mlm_texts', 'MaskedLM', 'device', 'pretrain_mlm', 'flops_per_token',
+           'agree', 'TrainConfig', 'train', 'mlm_texts', 'MaskedLM', 'device', 'pretrain_mlm', 'flops_per_token',
            'throughput_metrics', 'mean_pool', 'embed']
 
 # %% ../nbs/04_pretrain.ipynb
@@ -72,6 +72,11 @@ def dist_info() -> tuple[int, int]:
     if ws > 1 and not dist.is_initialized(): dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
     if ws > 1 and torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     return (dist.get_rank(), ws) if ws > 1 else (0, 1)
+
+def agree(x):
+    "`x` as rank 0 has it, on every rank (under torchrun): for choices only rank 0 can make, from the validation it alone runs."
+    if dist_info()[1] == 1: return x
+    box = [x]; dist.broadcast_object_list(box, src=0); return box[0]
 
 def _rng_state(gen: torch.Generator) -> dict:
     s = dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(), gen=gen.get_state())
