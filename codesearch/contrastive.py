@@ -204,6 +204,9 @@ def stage_models(P: dict) -> dict:
     from codesearch.data import load_corpus
     from codesearch.tokenizer import load_tokenizer
     prof = P["profile"]
+    if P["eval_seq_length"] > P["con_code_length"]:
+        raise ValueError(f"eval_seq_length ({P['eval_seq_length']}) is longer than con_code_length ({P['con_code_length']}): the positions past the "
+                         "training window are untrained and embedding with them lowers retrieval quality; set eval_seq_length ≤ con_code_length in the profile")
     C = load_corpus(prof, P["corpus"], P["seed"])
     tok, tok_dir = load_tokenizer(prof, C, P["vocab_size"], "unigram", P["tokenizer_sentences"], P["seed"])
     mlm_cfg = TrainConfig(steps=P["mlm_steps"], batch_size=P["mlm_batch_size"], lr=P["mlm_lr"], seed=P["seed"], ckpt_every=max(10, P["mlm_steps"] // 10), amp=P["amp"])

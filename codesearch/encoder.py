@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 # %% auto 0
-__all__ = ['OnnxEncoder']
+__all__ = ['OnnxEncoder', 'model_window']
 
 # %% ../nbs/encoder.ipynb
 class OnnxEncoder:
@@ -46,3 +46,13 @@ class OnnxEncoder:
             if out is None: out = np.zeros((len(texts), e.shape[1]), np.float32)
             out[idx] = e
         return out if out is not None else np.zeros((0, self.dim or 0), np.float32)
+
+# %% ../nbs/encoder.ipynb
+def model_window(model_dir: str | Path, default: int = 256) -> int:
+    "The token window a sentence-transformers folder `model_dir` was saved with (`default` when it records none)."
+    import json
+    d = Path(model_dir)
+    for f, key in (("sentence_bert_config.json", "max_seq_length"), ("tokenizer_config.json", "model_max_length")):
+        v = json.loads((d / f).read_text()).get(key) if (d / f).exists() else None
+        if isinstance(v, int) and 0 < v < 1_000_000: return v  # transformers writes a huge sentinel when a tokenizer has no limit
+    return default

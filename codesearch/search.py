@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from .baselines import BM25, bm25_tokenize, load_minilm, minilm_path
 from .data import parse_file
-from .encoder import OnnxEncoder
+from .encoder import OnnxEncoder, model_window
 from .run import cached, project_root
 from .index import IndexFileError, build_index, load_index, save_index, search as index_search
 
@@ -107,9 +107,7 @@ def model_source(model: str) -> tuple[str, Path]:
 def export_encoder(model: str, out: Path, variant: str = DEFAULT_VARIANT, name: str | None = None) -> dict:
     "Put the int8 (`variant`) ONNX export of `model` and its tokenizer in `out`. The export needs torch (building an index, not searching it) and is cached under `data/encoders`, keyed by the model files' names, sizes and times."
     mname, src = model_source(model); out = Path(out)
-    info = dict(model=name or mname, source=str(src), variant=variant, max_seq_length=256)
-    cfg = src / "sentence_bert_config.json"
-    if cfg.exists(): info["max_seq_length"] = int(json.loads(cfg.read_text()).get("max_seq_length") or 256)
+    info = dict(model=name or mname, source=str(src), variant=variant, max_seq_length=model_window(src))
     if (out / "encoder.json").exists() and json.loads((out / "encoder.json").read_text()) == info and (out / "model.onnx").exists(): return info
     def build(d):
         from codesearch.quantize import copy_tokenizer, export_onnx, quantize_onnx
