@@ -4,7 +4,7 @@
 
 # %% ../nbs/encoder.ipynb 3
 from __future__ import annotations
-import os
+import json, os
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +50,6 @@ class OnnxEncoder:
 # %% ../nbs/encoder.ipynb
 def model_window(model_dir: str | Path, default: int = 256) -> int:
     "The token window a sentence-transformers folder `model_dir` was saved with (`default` when it records none)."
-    import json
     d = Path(model_dir)
     for f, key in (("sentence_bert_config.json", "max_seq_length"), ("tokenizer_config.json", "model_max_length")):
         v = json.loads((d / f).read_text()).get(key) if (d / f).exists() else None
