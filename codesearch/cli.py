@@ -126,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f'search it: codesearch search "what the function does" --index {out}')
         return 0
     if args.cmd == "serve":
+        # faiss's OpenMP threads sleep between searches instead of spinning (read once, when faiss loads: so before the import below)
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from codesearch.service import serve
         from codesearch.index import IndexFileError
         try: serve(args.index, args.host, args.port, args.max_batch, args.max_wait_ms, args.cache, args.threads, workers=args.workers)

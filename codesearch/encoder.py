@@ -15,13 +15,16 @@ __all__ = ['OnnxEncoder', 'model_window']
 # %% ../nbs/encoder.ipynb
 class OnnxEncoder:
     "Encode texts with an exported ONNX graph and the tokenizer in `tokenizer_dir`: (n, dim) float32 unit vectors."
-    def __init__(self, onnx_path: str | Path, tokenizer_dir: str | Path | None = None, max_length: int = 256, threads: int = 0):
+    def __init__(self, onnx_path: str | Path, tokenizer_dir: str | Path | None = None, max_length: int = 256, threads: int = 0,
+                 spin: bool = True, # onnxruntime's default: between calls its `threads` spin, waiting for the next one; False parks them (a service, whose event loop and FAISS need those cores)
+                ):
         import onnxruntime as ort
         from tokenizers import Tokenizer
         onnx_path = Path(onnx_path); tdir = Path(tokenizer_dir or onnx_path.parent)
         if not onnx_path.is_file(): raise FileNotFoundError(f"{onnx_path} does not exist: export the model with codesearch.quantize.onnx_models (stage 07)")
         if not (tdir / "tokenizer.json").is_file(): raise FileNotFoundError(f"{tdir / 'tokenizer.json'} is missing: the ONNX folder needs the model's fast tokenizer next to it")
         so = ort.SessionOptions(); so.intra_op_num_threads = threads or os.cpu_count() or 1; so.inter_op_num_threads = 1
+        if not spin: so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try: self.session = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
         except Exception as e: raise ValueError(f"{onnx_path} is not a usable ONNX model ({str(e).splitlines()[0][:200]}): export it again with stage 07") from None
         self.tok = Tokenizer.from_file(str(tdir / "tokenizer.json"))

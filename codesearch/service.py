@@ -4,7 +4,7 @@
 
 # %% ../nbs/service.ipynb 3
 from __future__ import annotations
-import asyncio, collections, json, os, socket, sys, threading, time
+import asyncio, collections, contextlib, json, os, socket, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -44,7 +44,7 @@ class LRU:
 
 # %% ../nbs/service.ipynb
 class Batcher:
-    "Runs `fn(items) -> results` in `workers` threads on batches of the items submitted concurrently: each batch is what is waiting when the worker is free (at most `max_batch`), after at most `max_wait_ms` more when items are arriving together (this batch or the last has more than one): a lone item never waits."
+    "Runs `fn(items) -> results` in `workers` threads on batches of the items submitted concurrently: each batch is what is waiting when a worker is free (at most `max_batch`), after at most `max_wait_ms` more when items are arriving together (this batch or the last has more than one): a lone item never waits. A batch gathered while several workers are idle is shared among them."
     def __init__(self, fn, max_batch: int = 32, max_wait_ms: float = 1.0, initializer=None, workers: int = 1):
         if int(max_batch) < 1 or float(max_wait_ms) < 0 or int(workers) < 1:
             raise ValueError(f"max_batch and workers must be ≥ 1 and max_wait_ms ≥ 0, got {max_batch}, {workers} and {max_wait_ms}")
@@ -68,17 +68,23 @@ class Batcher:
             except asyncio.QueueEmpty: return
 
     async def _loop(self):
-        free = asyncio.Semaphore(self.workers)
+        idle, freed = [self.workers], asyncio.Event()
+        def done(t): self.running.discard(t); idle[0] += 1; freed.set()
         while True:
-            await free.acquire()  # a batch is gathered when a worker is free to run it: what waited meanwhile joins it
+            while idle[0] == 0: freed.clear(); await freed.wait()  # a batch is gathered when a worker is free to run it: what waited meanwhile joins it
             batch = [await self.queue.get()]; self._drain(batch)
             if len(batch) < self.max_batch and self.max_wait > 0 and (len(batch) > 1 or self.last > 1):
                 await asyncio.sleep(self.max_wait); self._drain(batch)
             batch = [(it, f) for it, f in batch if not f.done()]
-            if not batch: free.release(); continue
+            if not batch: continue
             self.sizes[len(batch)] += 1; self.last = len(batch)
-            self.running.add(t := asyncio.get_running_loop().create_task(self._run(batch)))
-            t.add_done_callback(lambda t: (self.running.discard(t), free.release()))
+            # shared among the idle workers: clients that wait for their answers before asking again arrive together, and one worker
+            # running the whole batch while the others wait for the next one used one core of two (measured in the notebook's text)
+            parts = min(idle[0], len(batch))
+            for p in range(parts):
+                idle[0] -= 1
+                self.running.add(t := asyncio.get_running_loop().create_task(self._run(batch[p * len(batch) // parts:(p + 1) * len(batch) // parts])))
+                t.add_done_callback(done)
 
     async def _run(self, batch):
         try: results = await asyncio.get_running_loop().run_in_executor(self.pool, self.fn, [it for it, _ in batch])
@@ -101,7 +107,7 @@ class Batcher:
 
 # %% ../nbs/service.ipynb
 MAX_BODY = 16 * 1024
-ENCODE_CHUNK = 1  # queries per ONNX call inside a batch: with the one-layer int8 model, padding cost more than batching saved (0.51 ms/query alone, 0.58 in chunks of 8)
+ENCODE_CHUNK = 8  # queries per ONNX call inside a batch, length-sorted so that a chunk pads little. Scratch int8 model, ms a query: one thread 0.38 alone and in chunks of 8; two threads (parked between calls) 0.43 alone, 0.30 in chunks of 8
 SEARCH_FIELDS = {"query", "k", "model", "html"}
 
 class Service:
@@ -114,6 +120,7 @@ class Service:
         self.results, self.vectors, self.pages = LRU(cache_size), LRU(cache_size), LRU(1024)
         self.requests, self.latency, self.draining = collections.Counter(), collections.deque(maxlen=10_000), False
         self.row_of = {int(i): r for r, i in enumerate(searcher.functions["id"])}
+        searcher.records  # built now (a third of a second for 127k functions), not by the first search while others queue behind it
 
     def _run_batch(self, items: list[tuple]) -> list:
         "Results of (model, query, k) items: the uncached queries encoded together (length-sorted chunks of `ENCODE_CHUNK`), one FAISS call for all, BM25 one by one."
@@ -240,6 +247,7 @@ def create_app(searcher: IndexSearcher, max_batch: int = 32, max_wait_ms: float 
 
     async def page(request: Request): return HTMLResponse(page_html())
 
+    @contextlib.asynccontextmanager
     async def lifespan(app):
         svc.batcher.start()
         try: yield
@@ -334,14 +342,15 @@ def serve(index: str | Path, host: str = "127.0.0.1", port: int = 8000, max_batc
     "Serve the index folder `index` over HTTP until interrupted."
     import uvicorn
     from codesearch.index import set_threads
-    searcher = IndexSearcher(index, threads)
+    searcher = IndexSearcher(index, threads, spin=False)  # spinning encoder threads take the cores the event loop and FAISS need
     set_threads(threads)  # faiss's OpenMP team as large as the encoder's, here and in the batch worker (Service): a team larger than the cores left idle spins and crawls
     app = create_app(searcher, max_batch, max_wait_ms, cache_size, max_body, workers)
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"codesearch serve: listening on {host}, not only on this machine: anyone who can reach port {port} can search the index", file=sys.stderr)
     config = uvicorn.Config(app, host=host, port=int(port), log_level=log_level, access_log=False, http="httptools", loop="uvloop",
                             lifespan="on", timeout_graceful_shutdown=10, limit_concurrency=1024)
-    print(f"codesearch: serving {len(searcher):,} functions ({searcher.model}, int8 ONNX encoder; max batch {max_batch}, max wait {max_wait_ms} ms, {workers} batch worker{'s' * (workers > 1)}) "
+    print(f"codesearch: serving {len(searcher):,} functions ({searcher.model}, int8 ONNX encoder on {searcher.encoder.threads} thread{'s' * (searcher.encoder.threads > 1)}; "
+          f"max batch {max_batch}, max wait {max_wait_ms} ms, {workers} batch worker{'s' * (workers > 1)}; OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}) "
           f"at http://{host}:{port}/  (Ctrl-C stops)", flush=True)
     import signal
     for sig in (signal.SIGINT, signal.SIGTERM):  # uvicorn shuts down gracefully, then re-raises the signal: a no-op handler lets the process exit with 0

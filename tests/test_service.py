@@ -30,6 +30,7 @@ def test_load_test_counts_and_cache(index, tmp_path):
         max_batch = int(next(l for l in metrics.splitlines() if l.startswith("codesearch_batch_size_max")).split()[-1])
         assert 1 < max_batch <= 16, metrics  # 8 concurrent clients: some queries were encoded together, never more than the cap
     assert svc.proc.returncode == 0 and "codesearch: stopped" in svc.output
+    assert "OMP_WAIT_POLICY=PASSIVE" in svc.output, svc.output  # set by `codesearch serve` before faiss loads: its idle OpenMP threads sleep
 
 
 def test_load_test_against_nothing_counts_errors():
