@@ -68,21 +68,21 @@ class Batcher:
             except asyncio.QueueEmpty: return
 
     async def _loop(self):
-        idle, freed = [self.workers], asyncio.Event()
-        def done(t): self.running.discard(t); idle[0] += 1; freed.set()
+        free = asyncio.Semaphore(self.workers)
+        def done(t): self.running.discard(t); free.release()
         while True:
-            while idle[0] == 0: freed.clear(); await freed.wait()  # a batch is gathered when a worker is free to run it: what waited meanwhile joins it
+            await free.acquire()  # a batch is gathered when a worker is free to run it: what waited meanwhile joins it
             batch = [await self.queue.get()]; self._drain(batch)
             if len(batch) < self.max_batch and self.max_wait > 0 and (len(batch) > 1 or self.last > 1):
                 await asyncio.sleep(self.max_wait); self._drain(batch)
             batch = [(it, f) for it, f in batch if not f.done()]
-            if not batch: continue
+            if not batch: free.release(); continue
             self.sizes[len(batch)] += 1; self.last = len(batch)
             # shared among the idle workers: clients that wait for their answers before asking again arrive together, and one worker
             # running the whole batch while the others wait for the next one used one core of two (measured in the notebook's text)
-            parts = min(idle[0], len(batch))
+            parts = 1
+            while parts < len(batch) and not free.locked(): await free.acquire(); parts += 1  # each idle worker (acquiring one does not wait)
             for p in range(parts):
-                idle[0] -= 1
                 self.running.add(t := asyncio.get_running_loop().create_task(self._run(batch[p * len(batch) // parts:(p + 1) * len(batch) // parts])))
                 t.add_done_callback(done)
 
