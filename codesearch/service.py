@@ -345,7 +345,7 @@ def serve(index: str | Path, host: str = "127.0.0.1", port: int = 8000, max_batc
     import uvicorn
     from codesearch.index import set_threads
     searcher = IndexSearcher(index, threads, spin=False)  # spinning encoder threads take the cores the event loop and FAISS need
-    set_threads(threads)  # faiss's OpenMP team as large as the encoder's, here and in the batch worker (Service): a team larger than the cores left idle spins and crawls
+    set_threads(threads)  # faiss's OpenMP team as large as the encoder's, here and in each batch worker (Service: the count is a per-thread setting)
     workers = int(workers) or max(1, (os.cpu_count() or 1) // searcher.encoder.threads)
     app = create_app(searcher, max_batch, max_wait_ms, cache_size, max_body, workers)
     if host not in ("127.0.0.1", "localhost", "::1"):

@@ -1,6 +1,6 @@
 """The load client against a live service (a separate process on loopback): every request answered, the counts add up,
 repeated queries hit the results cache, and batching shows in /metrics."""
-import json, subprocess, sys, urllib.request
+import json, os, subprocess, sys, urllib.request
 
 import pytest
 
@@ -31,6 +31,8 @@ def test_load_test_counts_and_cache(index, tmp_path):
         assert 1 < max_batch <= 16, metrics  # 8 concurrent clients: some queries were encoded together, never more than the cap
     assert svc.proc.returncode == 0 and "codesearch: stopped" in svc.output
     assert "OMP_WAIT_POLICY=PASSIVE" in svc.output, svc.output  # set by `codesearch serve` before faiss loads: its idle OpenMP threads sleep
+    cores = os.cpu_count() or 1
+    assert "encoder on 1 thread;" in svc.output and f"{cores} batch worker{'s' * (cores > 1)};" in svc.output, svc.output  # the default: one worker of one thread per core
 
 
 def test_load_test_against_nothing_counts_errors():
