@@ -27,7 +27,10 @@ def step_loss(m, idx, gen):
 slow = lambda s, l: time.sleep(0.05)  # slow enough to be killed between two checkpoints
 res = train(model, step_loss, np.array([len(d) for d in data]), TrainConfig(steps=steps, batch_size=16, lr=1e-3, ckpt_every=5), work, on_step=slow)
 rank, world = dist_info()
-Path(f"{out}.{rank}").write_text(json.dumps(dict(curve=res["curve"], checksum=float(sum(p.double().sum() for p in model.parameters())), world=world)))
+Path(f"{out}.{rank}").write_text(json.dumps(dict(curve=res["curve"], checksum=float(sum(p.detach().double().sum() for p in model.parameters())), world=world)))
+if world > 1:  # leave the gloo group cleanly: one left to the interpreter's exit aborted a rank once in CI ("terminate called without an active exception")
+    import torch.distributed as dist
+    dist.barrier(); dist.destroy_process_group()
 '''
 
 
@@ -95,6 +98,7 @@ qi, qm = pad_batch(qs); ci, cm = pad_batch(cs); hi, hm = pad_batch(hs)
 full = info_nce(encode_batch(ref, qi, qm), encode_batch(ref, ci, cm), 0.05, encode_batch(ref, hi, hm), h_mask); full.backward()
 err = max((p.grad - r.grad).abs().max().item() for p, r in zip(model.parameters(), ref.parameters()) if r.grad is not None)
 Path(f"{sys.argv[1]}.{rank}").write_text(json.dumps(dict(loss=loss.item(), full=full.item(), err=err)))
+torch.distributed.barrier(); torch.distributed.destroy_process_group()  # leave the gloo group cleanly (see SCRIPT)
 '''
 
 
