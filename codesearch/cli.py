@@ -153,8 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         H = stage_hardneg(P)
         if int(os.environ.get("RANK", "0")) == 0:
             print("trained:", {k: str(v) for k, v in H["stage"]["runs"].items()}, "hard-negative rounds:", [str(r["model"]) for r in H["rounds"]])
-        import torch.distributed as dist
-        if dist.is_initialized(): dist.barrier(); dist.destroy_process_group()  # a gloo group left to the interpreter's exit can abort a rank
+        from codesearch.pretrain import dist_close
+        dist_close()
         return 0
     if args.cmd == "report":
         from codesearch.report import run_report, StageFailed

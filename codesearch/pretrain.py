@@ -17,8 +17,8 @@ from .run import cached, run_dir, stable_hash
 
 # %% auto 0
 __all__ = ['ENCODER_SIZES', 'PEAK_BF16_TFLOPS', 'encoder_config', 'epoch_batches', 'pad_batch', 'mask_tokens', 'dist_info',
-           'agree', 'TrainConfig', 'train', 'mlm_texts', 'MaskedLM', 'device', 'pretrain_mlm', 'flops_per_token',
-           'throughput_metrics', 'mean_pool', 'embed']
+           'dist_close', 'agree', 'TrainConfig', 'train', 'mlm_texts', 'MaskedLM', 'device', 'pretrain_mlm',
+           'flops_per_token', 'throughput_metrics', 'mean_pool', 'embed']
 
 # %% ../nbs/04_pretrain.ipynb
 ENCODER_SIZES = {  # layers, hidden, heads, feed-forward
@@ -72,6 +72,10 @@ def dist_info() -> tuple[int, int]:
     if ws > 1 and not dist.is_initialized(): dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
     if ws > 1 and torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     return (dist.get_rank(), ws) if ws > 1 else (0, 1)
+
+def dist_close():
+    "Leave the process group `dist_info` opened, once every rank gets here (a gloo group left to the interpreter's exit can abort a rank)."
+    if dist.is_initialized(): dist.barrier(); dist.destroy_process_group()
 
 def agree(x):
     "`x` as rank 0 has it, on every rank (under torchrun): for choices only rank 0 can make, from the validation it alone runs."

@@ -12,7 +12,7 @@ import pytest
 SCRIPT = r'''
 import json, sys, time, numpy as np, torch
 from pathlib import Path
-from codesearch.pretrain import TrainConfig, train, encoder_config, pad_batch, mask_tokens, dist_info
+from codesearch.pretrain import TrainConfig, train, encoder_config, pad_batch, mask_tokens, dist_info, dist_close
 from transformers import BertForMaskedLM
 torch.set_num_threads(1)
 work, steps, out = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -28,9 +28,7 @@ slow = lambda s, l: time.sleep(0.05)  # slow enough to be killed between two che
 res = train(model, step_loss, np.array([len(d) for d in data]), TrainConfig(steps=steps, batch_size=16, lr=1e-3, ckpt_every=5), work, on_step=slow)
 rank, world = dist_info()
 Path(f"{out}.{rank}").write_text(json.dumps(dict(curve=res["curve"], checksum=float(sum(p.detach().double().sum() for p in model.parameters())), world=world)))
-if world > 1:  # leave the gloo group cleanly: one left to the interpreter's exit aborted a rank once in CI ("terminate called without an active exception")
-    import torch.distributed as dist
-    dist.barrier(); dist.destroy_process_group()
+dist_close()
 '''
 
 
@@ -79,7 +77,7 @@ CON_SCRIPT = r'''
 import json, sys, numpy as np, torch
 from pathlib import Path
 from transformers import BertModel
-from codesearch.pretrain import encoder_config, pad_batch, dist_info
+from codesearch.pretrain import encoder_config, pad_batch, dist_info, dist_close
 from codesearch.contrastive import grad_cache_step, info_nce, encode_batch
 torch.set_num_threads(1)
 rank, world = dist_info()
@@ -98,7 +96,7 @@ qi, qm = pad_batch(qs); ci, cm = pad_batch(cs); hi, hm = pad_batch(hs)
 full = info_nce(encode_batch(ref, qi, qm), encode_batch(ref, ci, cm), 0.05, encode_batch(ref, hi, hm), h_mask); full.backward()
 err = max((p.grad - r.grad).abs().max().item() for p, r in zip(model.parameters(), ref.parameters()) if r.grad is not None)
 Path(f"{sys.argv[1]}.{rank}").write_text(json.dumps(dict(loss=loss.item(), full=full.item(), err=err)))
-torch.distributed.barrier(); torch.distributed.destroy_process_group()  # leave the gloo group cleanly (see SCRIPT)
+dist_close()
 '''
 
 
