@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 COSQA_DIR ?=
 CSN_DIR ?=
 REPORT_ARGS := $(if $(COSQA_DIR),--cosqa-dir $(COSQA_DIR)) $(if $(CSN_DIR),--csn-dir $(CSN_DIR))
+# the tests build many small indexes with MiniLM: its int8 ONNX export is made once and kept here (git-ignored)
+export CODESEARCH_CACHE ?= $(CURDIR)/data/encoders
 
 .PHONY: setup report test lab clean browser
 

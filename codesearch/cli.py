@@ -6,8 +6,6 @@
 from __future__ import annotations
 import argparse, os, sys
 
-from .run import PROFILES
-
 # %% auto 0
 __all__ = ['parser', 'overrides', 'format_hits', 'main']
 
@@ -23,17 +21,19 @@ def parser() -> argparse.ArgumentParser:
                    help="index folder (default: $CODESEARCH_INDEX, else .codesearch-index)")
     s.add_argument("--model", default=None, help="'bm25', or the index's own model (its name, 'minilm' or its folder); default the index's model")
     s.add_argument("-k", type=int, default=10, help="how many results (1-100, default 10)")
-    s.add_argument("--lines", type=int, default=8, help="lines of code shown per result (0: none, default 8)")
+    s.add_argument("--lines", type=_count, default=8, help="lines of code shown per result (0: none, default 8)")
     s.add_argument("--json", action="store_true", help="print the results as JSON")
     s.add_argument("--color", choices=["auto", "always", "never"], default="auto", help="syntax colours (default: when printing to a terminal)")
     x = sub.add_parser("index", help="index every function under some folders of Python source",
                        description="Build a self-contained index folder (int8 ONNX encoder + FAISS index + the functions) over PATHS.")
     x.add_argument("paths", nargs="+", help="folders or .py files")
     x.add_argument("--out", default=os.environ.get("CODESEARCH_INDEX", ".codesearch-index"), help="index folder to write (default .codesearch-index)")
-    x.add_argument("--model", default="minilm", help="'minilm' (default) or a model folder in the format stage 05 writes")
+    x.add_argument("--model", default="minilm", help="'minilm' (default) or a sentence-transformers model folder (as stage 05 writes)")
     x.add_argument("--kind", default="flat", choices=["flat", "hnsw"], help="FAISS index: exact (flat, default) or HNSW for very large trees")
-    x.add_argument("--variant", default=None, help="int8 variant of the encoder (default channel-u8)")
-    x.add_argument("--threads", type=int, default=0, help="encoder threads (default: all cores)")
+    x.add_argument("--variant", default=None, help="int8 variant of the encoder: tensor-s8, tensor-u8, channel-s8 (default) or channel-u8")
+    x.add_argument("--threads", type=_count, default=0, help="encoder threads (default 0: all cores)")
+    x.add_argument("--encoder-cache", default=os.environ.get("CODESEARCH_CACHE"),
+                   help="folder that keeps ONNX exports of models between builds (default: $CODESEARCH_CACHE; none: each new index exports its model)")
     v = sub.add_parser("serve", help="the HTTP search service and its web page", description="Serve an index folder over HTTP (see `codesearch.service`).")
     v.add_argument("--index", default=os.environ.get("CODESEARCH_INDEX", ".codesearch-index"), help="index folder (default .codesearch-index)")
     v.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
@@ -51,14 +51,19 @@ def parser() -> argparse.ArgumentParser:
     l.add_argument("--warmup", type=float, default=1.0)
     l.add_argument("-k", type=int, default=10)
     r = sub.add_parser("report", help="run every stage notebook with papermill and write reports/<profile>/")
-    r.add_argument("--profile", default="cpu", help=f"one of {', '.join(PROFILES)} (params/<profile>.yaml); default cpu")
+    r.add_argument("--profile", default="cpu", help="smoke, cpu or gpu (params/<profile>.yaml); default cpu")
     r.add_argument("--cosqa-dir", default=None, help="folder with cosqa-retrieval-dev-500.json and code_idx_map.txt (default: the profile's, data/cosqa)")
     r.add_argument("--csn-dir", default=None, help="folder with CodeSearchNet's python jsonl.gz files")
     t = sub.add_parser("train", help="train a profile's encoders (stages 03-06) as a script, e.g. under torchrun; the notebooks then reuse them")
-    t.add_argument("--profile", default="cpu", help=f"one of {', '.join(PROFILES)}")
+    t.add_argument("--profile", default="cpu", help="smoke, cpu or gpu (params/<profile>.yaml); default cpu")
     for q in (r, t):
         q.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="override parameters of the profile's file (YAML values), e.g. --set mlm_steps=3 valid_max=200")
     return p
+
+def _count(v: str) -> int:
+    "A whole number ≥ 0 from the command line (argparse's `type`)."
+    if not v.strip().isascii() or not v.strip().isdigit(): raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {v[:20]!r}")
+    return int(v)
 
 def overrides(pairs: list[str], params: dict) -> dict:
     "`params` updated with `KEY=VALUE` pairs (values parsed as YAML); unknown keys and malformed pairs are refused."
@@ -99,39 +104,45 @@ def _model_arg(model: str | None, searcher) -> str | None:
 def _fail(cmd: str, msg) -> int:
     print(f"codesearch {cmd}: {msg}", file=sys.stderr); return 2
 
+def _search(args) -> int:
+    import json
+    from codesearch.search import IndexSearcher
+    try:
+        s = IndexSearcher(args.index)
+        hits = s.search(args.query, args.k, _model_arg(args.model, s))
+    except (ValueError, FileNotFoundError) as e: return _fail("search", e)
+    if args.json: print(json.dumps(dict(query=args.query.strip(), model=args.model or s.model, results=hits), indent=1))
+    else: print(format_hits(hits, args.lines, args.color == "always" or (args.color == "auto" and sys.stdout.isatty())) if hits else "no function matches")
+    return 0
+
+def _index(args) -> int:
+    from codesearch.indexer import DEFAULT_VARIANT, build_search_index, summary_text
+    import json
+    try: out = build_search_index(args.paths, args.out, args.model, args.kind, args.variant or DEFAULT_VARIANT, threads=args.threads, cache=args.encoder_cache)
+    except (ValueError, FileNotFoundError) as e: return _fail("index", e)
+    except KeyboardInterrupt:
+        print(f"codesearch index: interrupted; {args.out} is as it was before", file=sys.stderr); return 130
+    meta = json.loads((out / "meta.json").read_text())
+    print(f"indexed {meta['n']:,} functions into {out} ({meta['model']}, {meta['kind']}, {meta['seconds']:.1f} s)")
+    print(summary_text(meta["summary"]))
+    print(f'search it: codesearch search "what the function does" --index {out}')
+    return 0
+
 def main(argv: list[str] | None = None) -> int:
     "Run the `codesearch` command; returns the exit status."
     args = parser().parse_args(argv)
-    if args.cmd == "search":
-        import json
-        from codesearch.search import IndexSearcher
-        try:
-            s = IndexSearcher(args.index)
-            res = s.search(args.query, args.k, _model_arg(args.model, s))
-        except (ValueError, FileNotFoundError) as e: return _fail("search", e)
-        hits = res.to_dict("records")
-        if args.json: print(json.dumps(dict(query=args.query.strip(), model=args.model or s.model, results=hits), indent=1, default=str))
-        else: print(format_hits(hits, args.lines, args.color == "always" or (args.color == "auto" and sys.stdout.isatty())))
-        return 0
-    if args.cmd == "index":
-        from codesearch.search import DEFAULT_VARIANT, IndexSearcher, build_search_index
-        try: out = build_search_index(args.paths, args.out, args.model, args.kind, args.variant or DEFAULT_VARIANT, threads=args.threads)
-        except (ValueError, FileNotFoundError) as e: return _fail("index", e)
-        import json
-        meta = json.loads((out / "meta.json").read_text())
-        c = meta["counts"]
-        skipped = {k[6:]: v for k, v in c.items() if k.startswith("files_") and k != "files_ok" and v}
-        print(f"indexed {meta['n']:,} functions from {c['files']:,} files into {out} ({meta['model']}, {meta['kind']})"
-              + (f"; skipped files: {', '.join(f'{v} {k}' for k, v in skipped.items())}" if skipped else ""))
-        print(f'search it: codesearch search "what the function does" --index {out}')
-        return 0
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a character gets a replacement, not a traceback
+        if hasattr(stream, "reconfigure"): stream.reconfigure(errors="replace")
+    if args.cmd == "search": return _search(args)
+    if args.cmd == "index": return _index(args)
     if args.cmd == "serve":
         # faiss's OpenMP threads sleep between searches instead of spinning (read once, when faiss loads: so before the import below)
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        # an exact index is searched by numpy's BLAS in each batch worker: as many BLAS threads as the worker's --threads, not one per core each
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", str(args.threads or os.cpu_count() or 1))
         from codesearch.service import serve
-        from codesearch.index import IndexFileError
         try: serve(args.index, args.host, args.port, args.max_batch, args.max_wait_ms, args.cache, args.threads, workers=args.workers)
-        except (ValueError, FileNotFoundError, IndexFileError, OSError) as e: return _fail("serve", e)
+        except (ValueError, FileNotFoundError, OSError) as e: return _fail("serve", e)
         return 0
     if args.cmd == "loadtest":
         import json
@@ -142,9 +153,9 @@ def main(argv: list[str] | None = None) -> int:
             return _fail("loadtest", f"--queries {args.queries} must hold a JSON list of non-empty query strings")
         print(json.dumps(load_test(args.url, queries, args.concurrency, args.seconds, args.k, args.warmup)))
         return 0
+    from codesearch.run import PROFILES, load_params
     if args.profile not in PROFILES:
         return _fail(args.cmd, f"unknown profile {args.profile!r}; choose one of {', '.join(PROFILES)} (files params/<profile>.yaml)")
-    from codesearch.run import load_params
     base = load_params(args.profile)
     try: P = overrides(args.set, base)
     except ValueError as e: return _fail(args.cmd, e)

@@ -76,7 +76,7 @@ def grad_cache_step(model, towers: list[tuple], loss_fn, chunk: int) -> torch.Te
     return loss.detach()
 
 # %% ../nbs/05_contrastive.ipynb
-from .baselines import split_identifier
+from .lexical import split_identifier
 _DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)\s*\((.*?)\)\s*(?:->[^:]*)?:", re.S)
 
 def signature_pair(code: str) -> tuple[str, str] | None:

@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
-from .baselines import bm25_tokenize
+from .lexical import bm25_tokenize
 from .contrastive import info_nce
 from .data import load_corpus
 from .pretrain import device

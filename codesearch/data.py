@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from .parse import function_nodes, is_overload, normalise_newlines, read_source
 from .run import cached, run_dir, stable_hash, project_root
 
 # %% auto 0
@@ -110,19 +111,10 @@ def _docstring_node(fn) -> ast.Expr | None:
     return None
 
 def extract_functions(source: str, path: str = "") -> list[dict]:
-    "Every function of `source` with its docstring, code without docstring, tokens and line span."
-    tree = ast.parse(source)
-    lines = source.splitlines(keepends=True)
-    out = []
-    def visit(node, prefix):
-        for ch in ast.iter_child_nodes(node):
-            if isinstance(ch, ast.ClassDef): visit(ch, prefix + [ch.name])
-            elif isinstance(ch, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                out.append(_function_record(ch, lines, ".".join(prefix + [ch.name]), path))
-                visit(ch, prefix + [ch.name])
-            else: visit(ch, prefix)
-    visit(tree, [])
-    return out
+    "Every function of `source` (found by the tool's parser: nested ones too, `typing.overload` stubs left out) with its docstring, code without docstring, tokens and line span."
+    source = normalise_newlines(source)
+    tree, lines = ast.parse(source), [l + "\n" for l in source.split("\n")]
+    return [_function_record(fn, lines, name, path) for name, fn in function_nodes(tree) if not is_overload(fn)]
 
 def _function_record(fn, lines, qualname, path) -> dict:
     start, end = fn.lineno, fn.end_lineno
@@ -151,8 +143,8 @@ def _filter_reason(f: dict) -> str | None:
 def parse_file(path: Path, rel: str) -> dict:
     "Functions of one file split into `pairs` and `code_only`, with filter counts; errors are counted, not raised."
     counts = Counter()
-    try: src = Path(path).read_bytes().decode("utf-8")
-    except UnicodeDecodeError: return dict(status="non_utf8", pairs=[], code_only=[], counts=counts)
+    try: src = read_source(path)  # as Python reads it: a BOM or a PEP 263 coding line is honoured
+    except UnicodeDecodeError: return dict(status="undecodable", pairs=[], code_only=[], counts=counts)
     except OSError: return dict(status="unreadable", pairs=[], code_only=[], counts=counts)
     try: fns = extract_functions(src, rel)
     except (SyntaxError, ValueError, RecursionError, MemoryError): return dict(status="syntax_error", pairs=[], code_only=[], counts=counts)

@@ -21,12 +21,12 @@ class OnnxEncoder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
         onnx_path = Path(onnx_path); tdir = Path(tokenizer_dir or onnx_path.parent)
-        if not onnx_path.is_file(): raise FileNotFoundError(f"{onnx_path} does not exist: export the model with codesearch.quantize.onnx_models (stage 07)")
+        if not onnx_path.is_file(): raise FileNotFoundError(f"{onnx_path} does not exist: an encoder folder holds model.onnx (see codesearch.export)")
         if not (tdir / "tokenizer.json").is_file(): raise FileNotFoundError(f"{tdir / 'tokenizer.json'} is missing: the ONNX folder needs the model's fast tokenizer next to it")
         so = ort.SessionOptions(); so.intra_op_num_threads = threads or os.cpu_count() or 1; so.inter_op_num_threads = 1
         if not spin: so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try: self.session = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
-        except Exception as e: raise ValueError(f"{onnx_path} is not a usable ONNX model ({str(e).splitlines()[0][:200]}): export it again with stage 07") from None
+        except Exception as e: raise ValueError(f"{onnx_path} is not a usable ONNX model ({str(e).splitlines()[0][:200]}): export the model again") from None
         self.tok = Tokenizer.from_file(str(tdir / "tokenizer.json"))
         self.tok.no_padding(); self.tok.enable_truncation(max_length)
         self.threads, self.path = so.intra_op_num_threads, onnx_path

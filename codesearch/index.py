@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_serving.ipynb 4
 from __future__ import annotations
-import hashlib, json, os, time
+import json, os, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,75 +12,14 @@ import faiss
 import numpy as np
 import pandas as pd
 
+from .ann import build_index, index_kind, search, set_search, set_threads
+from .store import INDEX_FILE, load_index, save_index
 from .run import cached, run_dir, stable_hash
 
 # %% auto 0
-__all__ = ['KINDS', 'INDEX_FILE', 'IDS_FILE', 'META_FILE', 'INDEX_FORMAT', 'ID_COLUMNS', 'set_threads', 'factory_string',
-           'set_search', 'index_kind', 'search_params', 'build_index', 'search', 'recall_at_k', 'index_mb', 'bench',
-           'IndexFileError', 'save_index', 'load_index', 'top1_similarity', 'knn_graph', 'nlist_for',
-           'synthetic_vectors', 'scale_curve', 'draw_scales', 'mem_bandwidth_gbs', 'flat_floor_ms', 'sweep',
-           'operating_point', 'corpus_frame', 'corpus_embeddings', 'load_encoder', 'corpus_index']
-
-# %% ../nbs/08_serving.ipynb
-KINDS = ("flat", "hnsw", "ivf", "ivfpq")
-
-def set_threads(n: int = 0) -> int:
-    "Set faiss's OpenMP threads (0: every core); returns the number now in use."
-    n = n or os.cpu_count() or 1
-    faiss.omp_set_num_threads(n)
-    return n
-
-def factory_string(kind: str, M: int = 16, nlist: int = 1024, pq_m: int = 32, pq_nbits: int = 8) -> str:
-    "faiss `index_factory` description of an index `kind` (one of `KINDS`)."
-    if kind not in KINDS: raise ValueError(f"unknown index kind {kind!r}: choose one of {', '.join(KINDS)}")
-    return {"flat": "Flat", "hnsw": f"HNSW{M},Flat", "ivf": f"IVF{nlist},Flat", "ivfpq": f"IVF{nlist},PQ{pq_m}x{pq_nbits}np"}[kind]
-
-def set_search(index, efSearch: int | None = None, nprobe: int | None = None) -> dict:
-    "Set an index's search parameters (those given); returns them."
-    ps, out = faiss.ParameterSpace(), {}
-    if efSearch is not None: ps.set_index_parameter(index, "efSearch", int(efSearch)); out["efSearch"] = int(efSearch)
-    if nprobe is not None: ps.set_index_parameter(index, "nprobe", int(nprobe)); out["nprobe"] = int(nprobe)
-    return out
-
-def index_kind(index) -> str:
-    "Which of `KINDS` a faiss index is."
-    ix = faiss.downcast_index(index)
-    for cls, kind in ((faiss.IndexHNSW, "hnsw"), (faiss.IndexIVFPQ, "ivfpq"), (faiss.IndexIVFFlat, "ivf"), (faiss.IndexFlat, "flat")):
-        if isinstance(ix, cls): return kind
-    raise ValueError(f"{type(ix).__name__} is none of the kinds this module builds ({', '.join(KINDS)})")
-
-def search_params(index) -> dict:
-    "The search parameters `index` holds now: efSearch (HNSW) or nprobe (IVF)."
-    ix = faiss.downcast_index(index)
-    if isinstance(ix, faiss.IndexHNSW): return {"efSearch": int(ix.hnsw.efSearch)}
-    if isinstance(ix, faiss.IndexIVF): return {"nprobe": int(ix.nprobe)}
-    return {}
-
-def _f32(x) -> np.ndarray:
-    x = np.ascontiguousarray(x, dtype=np.float32)
-    return x[None] if x.ndim == 1 else x
-
-def build_index(emb: np.ndarray, # (n, dim) L2-normalised float32 vectors
-                kind: str = "flat", M: int = 16, efConstruction: int = 200, nlist: int = 1024, pq_m: int = 32, pq_nbits: int = 8,
-                train_per_list: int = 64, seed: int = 0,
-                **search, # efSearch / nprobe
-               ):
-    "A faiss index of `kind` over `emb` ranking by inner product (IVF-PQ: by L2, the same ranking on unit vectors), trained (IVF) on a seeded sample and filled."
-    emb = _f32(emb); n, d = emb.shape
-    index = faiss.index_factory(d, factory_string(kind, M, nlist, pq_m, pq_nbits), faiss.METRIC_L2 if kind == "ivfpq" else faiss.METRIC_INNER_PRODUCT)
-    if kind == "hnsw": faiss.downcast_index(index).hnsw.efConstruction = efConstruction
-    if not index.is_trained:
-        need = max(train_per_list * nlist, 2 ** pq_nbits * 39 if kind == "ivfpq" else 0)  # k-means needs 39 points a centroid
-        sample = emb if n <= need else emb[np.sort(np.random.default_rng(seed).choice(n, need, replace=False))]
-        index.train(sample)
-    if n: index.add(emb)
-    set_search(index, **search)
-    return index
-
-def search(index, queries: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-    "(scores, ids), each (n_queries, k), of the `k` best vectors for each query (one query may be a 1-d vector); id -1 pads a short list. Scores are inner products (from L2 distances as 1 − d²/2 for unit vectors)."
-    S, I = index.search(_f32(queries), k)
-    return (1 - S / 2 if index.metric_type == faiss.METRIC_L2 else S), I
+__all__ = ['ID_COLUMNS', 'recall_at_k', 'index_mb', 'bench', 'top1_similarity', 'knn_graph', 'nlist_for', 'synthetic_vectors',
+           'scale_curve', 'draw_scales', 'mem_bandwidth_gbs', 'flat_floor_ms', 'sweep', 'operating_point',
+           'corpus_frame', 'corpus_embeddings', 'load_encoder', 'corpus_index']
 
 # %% ../nbs/08_serving.ipynb
 def recall_at_k(found: np.ndarray, truth: np.ndarray, k: int = 10) -> float:
@@ -96,7 +35,7 @@ def bench(index, queries: np.ndarray, truth: np.ndarray | None = None, k: int = 
           latency_s: float = 5.0, # stop timing single queries after this long (at least 10 are timed)
          ) -> dict:
     "recall@k against `truth` ((n_queries, k) exact ids), batched queries/s (faiss's threads), and p50/p95 ms of up to `latency_n` single queries (one thread); plus the ids found."
-    queries = _f32(queries); threads = faiss.omp_get_max_threads()
+    queries = np.atleast_2d(np.ascontiguousarray(queries, dtype=np.float32)); threads = faiss.omp_get_max_threads()
     search(index, queries[:8], k)  # warm-up
     t0 = time.perf_counter(); _, ids = search(index, queries, k); secs = time.perf_counter() - t0
     lat, start = [], time.perf_counter()
@@ -109,68 +48,6 @@ def bench(index, queries: np.ndarray, truth: np.ndarray | None = None, k: int = 
     out = {"qps": len(queries) / secs, "latency_p50_ms": float(np.percentile(lat, 50)), "latency_p95_ms": float(np.percentile(lat, 95))}
     if truth is not None: out = {f"recall@{k}": recall_at_k(ids, truth, k), **out}
     return {**out, "ids": ids}
-
-# %% ../nbs/08_serving.ipynb
-INDEX_FILE, IDS_FILE, META_FILE = "index.faiss", "ids.parquet", "meta.json"
-INDEX_FORMAT = 1
-_REBUILD = "rebuild it with codesearch.index.build_index and save_index (or rerun nbs/08_serving.ipynb)"
-
-class IndexFileError(ValueError):
-    "A saved index folder that cannot be used as it is: missing, truncated, corrupt or inconsistent files."
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 22), b""): h.update(block)
-    return h.hexdigest()
-
-def save_index(folder: str | Path, index, ids: pd.DataFrame, # one row per vector, in index order
-               meta: dict | None = None, # e.g. model, build parameters; kind, dim, n, checksums are added
-              ) -> Path:
-    "Write `index`, its id map and JSON metadata into `folder`; returns it."
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    if len(ids) != index.ntotal: raise ValueError(f"ids has {len(ids)} rows but the index holds {index.ntotal} vectors: one row per vector")
-    faiss.write_index(index, str(folder / INDEX_FILE))
-    ids.reset_index(drop=True).to_parquet(folder / IDS_FILE, index=False)
-    m = dict(format=INDEX_FORMAT, **(meta or {}))
-    m.update(kind=index_kind(index), dim=int(index.d), n=int(index.ntotal), metric="inner_product", faiss_version=faiss.__version__, search=search_params(index),
-             files={f: dict(bytes=(folder / f).stat().st_size, sha256=_sha256(folder / f)) for f in (INDEX_FILE, IDS_FILE)})
-    (folder / META_FILE).write_text(json.dumps(m, indent=1, default=str))
-    return folder
-
-def _check_file(folder: Path, name: str, expect: dict):
-    p = folder / name
-    if not p.is_file(): raise IndexFileError(f"{p} is missing: an index folder holds {INDEX_FILE}, {IDS_FILE} and {META_FILE}; {_REBUILD}")
-    size = p.stat().st_size
-    if size != expect.get("bytes"):
-        raise IndexFileError(f"{p} has {size:,} bytes but {META_FILE} says {expect.get('bytes'):,}: the file is truncated or was replaced; {_REBUILD}")
-    if _sha256(p) != expect.get("sha256"):
-        raise IndexFileError(f"{p}: its SHA-256 differs from the one in {META_FILE}: the file is corrupt; {_REBUILD}")
-
-def load_index(folder: str | Path, dim: int | None = None, # the query encoder's dimension, checked when given
-              ) -> tuple[object, pd.DataFrame, dict]:
-    "(index, ids, meta) of a folder written by `save_index`, after checking sizes, checksums, dimension and counts."
-    folder = Path(folder); mf = folder / META_FILE
-    if not mf.is_file(): raise IndexFileError(f"{mf} is missing: {folder} is not a saved index folder; {_REBUILD}")
-    try: meta = json.loads(mf.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise IndexFileError(f"{mf} is not valid JSON ({e}); {_REBUILD}") from None
-    if not isinstance(meta, dict) or meta.get("format") != INDEX_FORMAT or not all(k in meta for k in ("dim", "n", "files")):
-        raise IndexFileError(f"{mf} is not index metadata of format {INDEX_FORMAT} (needs format, dim, n, files); {_REBUILD}")
-    for name in (INDEX_FILE, IDS_FILE): _check_file(folder, name, meta["files"].get(name, {}))
-    try: index = faiss.read_index(str(folder / INDEX_FILE))
-    except RuntimeError as e: raise IndexFileError(f"{folder / INDEX_FILE}: faiss cannot read it ({str(e).splitlines()[0]}); {_REBUILD}") from None
-    try: ids = pd.read_parquet(folder / IDS_FILE)
-    except Exception as e: raise IndexFileError(f"{folder / IDS_FILE}: not a readable parquet file ({e}); {_REBUILD}") from None
-    if index.d != meta["dim"] or index.ntotal != meta["n"] or len(ids) != meta["n"]:
-        raise IndexFileError(f"{folder}: the index holds {index.ntotal} vectors of dim {index.d}, {IDS_FILE} has {len(ids)} rows, "
-                             f"{META_FILE} says n={meta['n']}, dim={meta['dim']}: they must agree; {_REBUILD}")
-    if meta.get("kind") not in (None, index_kind(index)):
-        raise IndexFileError(f"{folder / INDEX_FILE} holds a {index_kind(index)} index but {META_FILE} says {meta['kind']}: the files come from different indexes; {_REBUILD}")
-    if dim is not None and dim != index.d:
-        raise IndexFileError(f"{folder / INDEX_FILE} holds vectors of dim {index.d} (model {meta.get('model', '?')}), but the query encoder gives dim {dim}: "
-                             f"search it with that model, or rebuild the index from this model's embeddings")
-    set_search(index, **meta.get("search", {}))
-    return index, ids, meta
 
 # %% ../nbs/08_serving.ipynb
 def top1_similarity(queries: np.ndarray, base, # an index over the base vectors, or the (n, dim) vectors themselves
@@ -288,6 +165,6 @@ def corpus_index(C, model_dir: Path, model_name: str, profile: str, kind: str = 
             index, order = prebuilt; frame = frame.iloc[np.asarray(order)]
             if index_kind(index) != kind or index.ntotal != len(frame): raise ValueError(f"prebuilt index: a {index_kind(index)} of {index.ntotal} vectors, not a {kind} over the corpus's {len(frame)}")
             set_search(index, **{k: v for k, v in params.items() if k in ("efSearch", "nprobe")})
-        save_index(d, index, frame, dict(model=model_name, model_dir=str(model_dir), max_seq_length=max_seq_length, build=params, corpus=C.manifest["content_hash"],
+        save_index(d, index, frame.to_dict("records"), dict(model=model_name, model_dir=str(model_dir), max_seq_length=max_seq_length, build=params, corpus=C.manifest["content_hash"],
                                          build_seconds=None if prebuilt else round(time.perf_counter() - t0, 3)))
     return cached("index", key, build, root=run_dir(profile) / "cache")

@@ -13,12 +13,13 @@ import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
 
+from .export import mean_pool  # the pooling of the exported ONNX graph: one definition for training and serving
 from .run import cached, run_dir, stable_hash
 
 # %% auto 0
 __all__ = ['ENCODER_SIZES', 'PEAK_BF16_TFLOPS', 'encoder_config', 'epoch_batches', 'pad_batch', 'mask_tokens', 'dist_info',
            'dist_close', 'agree', 'TrainConfig', 'train', 'mlm_texts', 'MaskedLM', 'device', 'pretrain_mlm',
-           'flops_per_token', 'throughput_metrics', 'mean_pool', 'embed']
+           'flops_per_token', 'throughput_metrics', 'embed']
 
 # %% ../nbs/04_pretrain.ipynb
 ENCODER_SIZES = {  # layers, hidden, heads, feed-forward
@@ -230,11 +231,6 @@ def throughput_metrics(tokens_per_s: float, config, seq_len: int) -> dict:
         peak = next((v for k, v in PEAK_BF16_TFLOPS.items() if k in name), None)
         if peak: out["mfu"] = tf / peak
     return out
-
-def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    "(batch, dim) mean of `hidden` over positions where `mask` is 1."
-    m = mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
 
 @torch.no_grad()
 def embed(model, tok, texts: list[str], max_len: int = 256, batch_size: int = 64, desc: str | None = None) -> np.ndarray:

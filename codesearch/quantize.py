@@ -9,51 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .encoder import OnnxEncoder
-from .pretrain import mean_pool
+from .export import VARIANTS, copy_tokenizer, export_onnx, load_embedder, quantize_onnx
 from .run import cached, run_dir, stable_hash
 
 # %% auto 0
-__all__ = ['VARIANTS', 'TOKENIZER_FILES', 'load_embedder', 'export_onnx', 'quantize_onnx', 'parity', 'copy_tokenizer',
-           'onnx_models', 'encoder_flops', 'matmul_gflops']
-
-# %% ../nbs/07_quantize.ipynb
-VARIANTS = {"tensor-s8": (False, "QInt8"), "tensor-u8": (False, "QUInt8"), "channel-s8": (True, "QInt8"), "channel-u8": (True, "QUInt8")}
-
-class _Embedder(torch.nn.Module):
-    "A `transformers` encoder followed by mean pooling and L2 normalisation: what the ONNX graph computes."
-    def __init__(self, enc): super().__init__(); self.enc = enc
-    def forward(self, input_ids, attention_mask):
-        return F.normalize(mean_pool(self.enc(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state, attention_mask), dim=-1)
-
-def load_embedder(model_dir: Path) -> _Embedder:
-    "The encoder of a sentence-transformers folder (transformer at its root), with pooling and normalisation, in eval mode."
-    from transformers import AutoModel
-    return _Embedder(AutoModel.from_pretrained(str(model_dir), attn_implementation="eager")).eval()
-
-def export_onnx(model_dir: Path, out: Path, opset: int = 17) -> Path:
-    "Write `out` (.onnx): the folder's encoder + mean pooling + normalisation, batch and token axes dynamic."
-    emb = load_embedder(model_dir)
-    x = torch.tensor([[2, 5, 6, 7, 3], [2, 8, 3, 0, 0]]); m = (x > 0).long(); m[:, 0] = 1
-    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"}}
-    with torch.no_grad():
-        torch.onnx.export(emb, (x, m), str(out), input_names=["input_ids", "attention_mask"], output_names=["embedding"],
-                          dynamic_axes=axes, opset_version=opset, dynamo=False)
-    return Path(out)
-
-def quantize_onnx(fp32: Path, out: Path, variant: str = "channel-u8") -> Path:
-    "Write `out`: `fp32` pre-processed and dynamically quantized to int8 weights as `variant` (a key of `VARIANTS`)."
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-    if variant not in VARIANTS: raise ValueError(f"unknown int8 variant {variant!r}: choose one of {', '.join(VARIANTS)}")
-    per_channel, wt = VARIANTS[variant]
-    pre = Path(out).with_suffix(".pre.onnx")
-    quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)  # symbolic inference cannot resolve the dynamic token axis through BERT; ONNX shape inference and optimisation still run
-    quantize_dynamic(str(pre), str(out), per_channel=per_channel, weight_type=getattr(QuantType, wt))
-    pre.unlink()
-    return Path(out)
+__all__ = ['parity', 'onnx_models', 'encoder_flops', 'matmul_gflops']
 
 # %% ../nbs/07_quantize.ipynb
 def parity(onnx_path: Path, model_dir: Path, batches=(1, 3, 17, 64), lengths=(8, 33, 128, 256), seed: int = 0) -> float:
@@ -72,13 +34,6 @@ def parity(onnx_path: Path, model_dir: Path, batches=(1, 3, 17, 64), lengths=(8,
     return worst
 
 # %% ../nbs/07_quantize.ipynb
-TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "config.json")
-
-def copy_tokenizer(model_dir: Path, out: Path):
-    "Copy the model folder's tokenizer and config files that exist into `out`, next to its ONNX export."
-    for f in TOKENIZER_FILES:
-        if (Path(model_dir) / f).exists(): shutil.copy(Path(model_dir) / f, Path(out) / f)
-
 def onnx_models(model_dir: Path, name: str, profile: str, variants=tuple(VARIANTS), max_length: int = 256) -> Path:
     "Folder with the fp32 export of `model_dir`, its int8 `variants` and its tokenizer (cached)."
     model_dir = Path(model_dir)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/service.ipynb 3
 from __future__ import annotations
-import asyncio, collections, contextlib, json, os, socket, sys, threading, time
+import asyncio, collections, contextlib, logging, os, socket, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -16,14 +16,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 import orjson
-from .index import set_threads
 from starlette.routing import Route
 
+from .ann import set_threads
 from .search import IndexSearcher, check_k, check_query, MAX_K
 
 # %% auto 0
-__all__ = ['MAX_BODY', 'ENCODE_CHUNK', 'SEARCH_FIELDS', 'PAGE_TEMPLATE', 'LRU', 'Batcher', 'Service', 'FastJSON', 'create_app',
-           'highlight', 'function_html', 'page_html', 'serve', 'free_port', 'ServiceProcess', 'load_test']
+__all__ = ['MAX_BODY', 'ENCODE_CHUNK', 'SEARCH_FIELDS', 'GET_FIELDS', 'PAGE_TEMPLATE', 'LRU', 'Batcher', 'Service', 'FastJSON',
+           'create_app', 'highlight', 'function_html', 'page_html', 'serve', 'free_port', 'ServiceProcess', 'load_test']
 
 # %% ../nbs/service.ipynb
 class LRU:
@@ -86,9 +86,23 @@ class Batcher:
                 self.running.add(t := asyncio.get_running_loop().create_task(self._run(batch[p * len(batch) // parts:(p + 1) * len(batch) // parts])))
                 t.add_done_callback(done)
 
+    def _isolated(self, items: list) -> list:
+        "`fn(items)`; if that raises, `fn` on each item alone, so that an item that fails gets its own exception and the others their results."
+        try:
+            out = self.fn(items)
+            if len(out) != len(items): raise RuntimeError(f"the batch function returned {len(out)} results for {len(items)} items")
+            return out
+        except Exception as e:
+            if len(items) == 1: return [e]
+        out = []
+        for it in items:
+            try: out.append(self.fn([it])[0])
+            except Exception as e: out.append(e)
+        return out
+
     async def _run(self, batch):
-        try: results = await asyncio.get_running_loop().run_in_executor(self.pool, self.fn, [it for it, _ in batch])
-        except Exception as e: results = [e] * len(batch)
+        try: results = await asyncio.get_running_loop().run_in_executor(self.pool, self._isolated, [it for it, _ in batch])
+        except Exception as e: results = [e] * len(batch)  # the pool itself failed (shut down): nothing ran
         for (_, f), r in zip(batch, results):
             if f.done(): continue
             if isinstance(r, Exception): f.set_exception(r)
@@ -108,7 +122,8 @@ class Batcher:
 # %% ../nbs/service.ipynb
 MAX_BODY = 16 * 1024
 ENCODE_CHUNK = 4  # queries per ONNX call inside a batch, length-sorted so that a chunk pads little. Scratch int8 model on one thread, ms a query: 0.29 alone; in a batch of 16, 0.20 in chunks of 4, 0.22 of 8, 0.30 of 16 (padding to the chunk's longest query)
-SEARCH_FIELDS = {"query", "k", "model", "html"}
+SEARCH_FIELDS = {"query", "k", "model", "html"}  # POST's JSON fields
+GET_FIELDS = {"q", "k", "model", "html"}  # GET's parameters
 
 class Service:
     "State of one service: the searcher, the batcher, the caches and the counters behind `/metrics`."
@@ -119,8 +134,7 @@ class Service:
         self.batcher = Batcher(self._run_batch, max_batch, max_wait_ms, initializer=partial(set_threads, searcher.threads), workers=workers)
         self.results, self.vectors, self.pages = LRU(cache_size), LRU(cache_size), LRU(1024)
         self.requests, self.latency, self.draining = collections.Counter(), collections.deque(maxlen=10_000), False
-        self.row_of = {int(i): r for r, i in enumerate(searcher.functions["id"])}
-        searcher.records  # built now (a third of a second for 127k functions), not by the first search while others queue behind it
+        self.row_of = {int(f["id"]): r for r, f in enumerate(searcher.records)}
 
     def _run_batch(self, items: list[tuple]) -> list:
         "Results of (model, query, k) items: the uncached queries encoded together (length-sorted chunks of `ENCODE_CHUNK`), one FAISS call for all, BM25 one by one."
@@ -156,9 +170,10 @@ class Service:
         self.results.put(key, res)
         return res, False
 
-    def function(self, fid: int) -> dict:
-        row = self.row_of.get(int(fid))
-        if row is None: raise HTTPException(404, f"no function with id {fid} in this index: ids come from search results")
+    def function(self, fid: str) -> dict:
+        "The indexed function with the id `fid` (a path segment), or `HTTPException(404)`."
+        row = self.row_of.get(int(fid)) if fid.isascii() and fid.isdigit() else None
+        if row is None: raise HTTPException(404, f"no function with id {fid[:40]!r} in this index: ids come from search results")
         return self.searcher.records[row]
 
     def metrics(self) -> str:
@@ -184,8 +199,16 @@ class FastJSON(JSONResponse):
     "A JSON response written by orjson: the search answers (ten functions' code, ~14 KB) encode in a fifth of `json.dumps`'s time."
     def render(self, content) -> bytes: return orjson.dumps(content)
 
+_log = logging.getLogger("codesearch.service")
+
 def _error(request: Request, exc: HTTPException) -> JSONResponse:
     return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+
+def _error_page(exc: HTTPException) -> HTMLResponse:
+    "An HTML page for an error on a page route (a person followed a link)."
+    from html import escape
+    return HTMLResponse(f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{exc.status_code}</title></head><body>"
+                        f"<h1>{exc.status_code}</h1><p id='error'>{escape(str(exc.detail))}</p><p><a href='/'>← search</a></p></body></html>", status_code=exc.status_code)
 
 async def _read_json(request: Request, max_body: int) -> dict:
     "The request's JSON object, read up to `max_body` bytes."
@@ -198,11 +221,11 @@ async def _read_json(request: Request, max_body: int) -> dict:
     async for chunk in request.stream():
         body += chunk
         if len(body) > max_body: raise HTTPException(413, too_big)
-    try: data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise HTTPException(400, f"the body is not valid JSON ({e})") from None
+    try: data = orjson.loads(body)  # refuses lone surrogates (\ud800) and nesting deeper than 1,024 with a JSONDecodeError
+    except orjson.JSONDecodeError as e: raise HTTPException(400, f"the body is not valid JSON of UTF-8 text ({e})") from None
     if not isinstance(data, dict): raise HTTPException(400, f"the body must be a JSON object with 'query' (and optionally 'k', 'model'), not a {type(data).__name__}")
     unknown = sorted(set(data) - SEARCH_FIELDS)
-    if unknown: raise HTTPException(400, f"unknown fields {unknown}: a search takes {sorted(SEARCH_FIELDS)}")
+    if unknown: raise HTTPException(400, f"unknown fields {[u[:40] for u in unknown[:5]]}: a search takes {sorted(SEARCH_FIELDS)}")
     if "query" not in data: raise HTTPException(400, "the body has no 'query': send {\"query\": \"...\"}")
     return data
 
@@ -212,10 +235,13 @@ def create_app(searcher: IndexSearcher, max_batch: int = 32, max_wait_ms: float 
     "The ASGI application serving `searcher` (see above); its `Service` is `app.state.service`."
     svc = Service(searcher, max_batch, max_wait_ms, cache_size, max_body, workers)
 
-    def counted(endpoint, fn):
+    def counted(endpoint, fn, page: bool = False):
         async def handler(request: Request):
             try: resp = await fn(request)
-            except HTTPException as e: resp = _error(request, e)
+            except HTTPException as e: resp = _error_page(e) if page else _error(request, e)
+            except Exception as e:  # a bug or a broken index: this request gets a 500, is counted and logged; the service keeps serving
+                _log.exception("%s %s failed", request.method, request.url.path)
+                resp = JSONResponse({"error": f"the service failed to answer this request ({type(e).__name__}); it is logged, and other requests are not affected"}, status_code=500)
             svc.requests[(endpoint, resp.status_code)] += 1
             return resp
         return handler
@@ -225,6 +251,8 @@ def create_app(searcher: IndexSearcher, max_batch: int = 32, max_wait_ms: float 
         if request.method == "POST": d = await _read_json(request, svc.max_body)
         else:
             d = dict(request.query_params)
+            unknown = sorted(set(d) - GET_FIELDS)
+            if unknown: raise HTTPException(400, f"unknown parameters {[u[:40] for u in unknown[:5]]}: a search takes {sorted(GET_FIELDS)}, e.g. /api/search?q=read+a+json+file&k=10")
             if "q" not in d: raise HTTPException(400, "missing the query: /api/search?q=read+a+json+file&k=10")
             d["query"] = d.pop("q")
         model, query, k = svc.parse(d.get("query"), d.get("k", 10), d.get("model"))
@@ -256,7 +284,7 @@ def create_app(searcher: IndexSearcher, max_batch: int = 32, max_wait_ms: float 
             await svc.batcher.stop()
 
     routes = [Route("/", counted("page", page)), Route("/api/search", counted("search", search), methods=["GET", "POST"]),
-              Route("/api/function/{fid:int}", counted("function", function_json)), Route("/function/{fid:int}", counted("function_page", function_page)),
+              Route("/api/function/{fid}", counted("function", function_json)), Route("/function/{fid}", counted("function_page", function_page, page=True)),
               Route("/healthz", counted("health", health)), Route("/metrics", counted("metrics", metrics))]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HTTPException: _error})
     app.state.service = svc
@@ -343,8 +371,7 @@ def serve(index: str | Path, host: str = "127.0.0.1", port: int = 8000, max_batc
          ):
     "Serve the index folder `index` over HTTP until interrupted."
     import uvicorn
-    from codesearch.index import set_threads
-    searcher = IndexSearcher(index, threads, spin=False)  # spinning encoder threads take the cores the event loop and FAISS need
+    searcher = IndexSearcher(index, threads, spin=False).load()  # every part read and checked now; spinning encoder threads would take the cores the event loop and FAISS need
     set_threads(threads)  # faiss's OpenMP team as large as the encoder's, here and in each batch worker (Service: the count is a per-thread setting)
     workers = int(workers) or max(1, (os.cpu_count() or 1) // searcher.encoder.threads)
     app = create_app(searcher, max_batch, max_wait_ms, cache_size, max_body, workers)

@@ -40,11 +40,14 @@ def test_syntax_error_file_is_skipped_and_counted(tmp_path):
     assert pd.read_parquet(out / "functions.parquet")["func_name"].tolist() == ["area"]
 
 
-def test_non_utf8_file_is_skipped_and_counted(tmp_path):
-    latin = b"# -*- coding: latin-1 -*-\ndef caf():\n    '''Serve a caf\xe9 au lait now.'''\n    x = 1\n    return x\n"
-    m, out = _build(tmp_path, [_pkg(tmp_path, "geo", {"__init__.py": GOOD, "old.py": latin})])
-    assert m["files"]["non_utf8"] == 1
-    assert m["n_pairs"] == 1
+def test_files_are_decoded_as_python_decodes_them(tmp_path):
+    "A coding line and a BOM are honoured; bytes that are not text in the file's encoding are skipped and counted."
+    body = "def caf():\n    '''Serve a caf\xe9 au lait now.'''\n    x = 1\n    return x\n"
+    files = {"__init__.py": GOOD, "declared.py": ("# -*- coding: latin-1 -*-\n" + body).encode("latin-1"),
+             "bom.py": b"\xef\xbb\xbf" + body.replace("caf(", "caf_bom(").encode(), "undeclared.py": body.replace("caf(", "caf_raw(").encode("latin-1")}
+    m, out = _build(tmp_path, [_pkg(tmp_path, "geo", files)])
+    assert m["files"]["undecodable"] == 1 and m["files"]["ok"] == 3, m["files"]
+    assert sorted(pd.read_parquet(out / "functions.parquet")["func_name"]) == ["area", "caf", "caf_bom"]
 
 
 def test_empty_package_is_reported_not_fatal(tmp_path):

@@ -3,12 +3,12 @@ import json
 import shutil
 
 import numpy as np
-import pandas as pd
+import orjson
 import pytest
 
 faiss = pytest.importorskip("faiss")
-from codesearch.index import (IDS_FILE, INDEX_FILE, KINDS, META_FILE, IndexFileError, _sha256, build_index, load_index, save_index,
-                              search)
+from codesearch.ann import KINDS, build_index, search
+from codesearch.store import FUNCTIONS_FILE, INDEX_FILE, META_FILE, IndexFileError, load_index, save_index, sha256_file
 
 PARAMS = {"flat": {}, "hnsw": dict(M=16, efConstruction=80, efSearch=48), "ivf": dict(nlist=64, nprobe=6), "ivfpq": dict(nlist=64, pq_m=8, nprobe=6)}
 
@@ -26,9 +26,7 @@ def vectors():
 
 @pytest.fixture(scope="module")
 def ids(vectors):
-    n = len(vectors[0])
-    return pd.DataFrame({"id": np.arange(n) + 1000, "package": "pkg", "path": [f"pkg/m{i % 7}.py" for i in range(n)],
-                         "func_name": [f"f{i}" for i in range(n)], "start_line": np.arange(n) % 500 + 1})
+    return [dict(id=i + 1000, package="pkg", path=f"pkg/m{i % 7}.py", func_name=f"f{i}", start_line=i % 500 + 1) for i in range(len(vectors[0]))]
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +49,7 @@ def test_reloaded_index_gives_the_same_results(saved, vectors, ids, kind):
     S1, I1 = search(ix2, vectors[1], 10)
     np.testing.assert_array_equal(I0, I1)
     np.testing.assert_array_equal(S0, S1)
-    pd.testing.assert_frame_equal(ids2, ids)
+    assert ids2 == ids
     assert (meta["kind"], meta["n"], meta["dim"], meta["model"]) == (kind, 10_000, 48, "test-model")
     assert meta["search"] == {k: v for k, v in PARAMS[kind].items() if k in ("efSearch", "nprobe")}
 
@@ -65,9 +63,9 @@ def test_approximate_indexes_find_the_exact_neighbours(saved, vectors):
 
 def test_folder_is_data_only(saved):
     folder = saved["hnsw"][1]
-    assert sorted(p.name for p in folder.iterdir()) == sorted([INDEX_FILE, IDS_FILE, META_FILE])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([INDEX_FILE, FUNCTIONS_FILE, META_FILE])
     meta = json.loads((folder / META_FILE).read_text())  # plain JSON
-    assert set(meta["files"]) == {INDEX_FILE, IDS_FILE} and all(len(f["sha256"]) == 64 for f in meta["files"].values())
+    assert set(meta["files"]) == {INDEX_FILE, FUNCTIONS_FILE} and all(len(f["sha256"]) == 64 for f in meta["files"].values())
     assert (folder / INDEX_FILE).read_bytes()[:4] == b"IHNf"  # a faiss header, not a pickle (b"\x80")
 
 
@@ -89,17 +87,17 @@ def _damage(p, how):
     p.write_bytes(bytes(b))
 
 
-@pytest.mark.parametrize("name", [INDEX_FILE, IDS_FILE])
+@pytest.mark.parametrize("name", [INDEX_FILE, FUNCTIONS_FILE])
 @pytest.mark.parametrize("how,says", [("half", "truncated"), ("empty", "truncated"), ("last-byte-cut", "truncated"), ("extra-byte", "truncated or was replaced"),
                                       ("flip-header", "corrupt"), ("flip-middle", "corrupt"), ("flip-end", "corrupt")])
 def test_damaged_file_gives_a_clear_error(saved, tmp_path, name, how, says):
     d = _copy(saved, tmp_path)
     _damage(d / name, how)
-    with pytest.raises(IndexFileError, match=f"{name}.*{says}.*rebuild"):
+    with pytest.raises(IndexFileError, match=f"{name}.*{says}.*rebuild the index with `codesearch index"):
         load_index(d)
 
 
-@pytest.mark.parametrize("name", [INDEX_FILE, IDS_FILE, META_FILE])
+@pytest.mark.parametrize("name", [INDEX_FILE, FUNCTIONS_FILE, META_FILE])
 def test_missing_file_gives_a_clear_error(saved, tmp_path, name):
     d = _copy(saved, tmp_path)
     (d / name).unlink()
@@ -109,7 +107,7 @@ def test_missing_file_gives_a_clear_error(saved, tmp_path, name):
         load_index(tmp_path / "no-such-folder")
 
 
-@pytest.mark.parametrize("meta_text,says", [("{not json", "not valid JSON"), ("[]", "not index metadata"), ('{"format": 1}', "not index metadata"),
+@pytest.mark.parametrize("meta_text,says", [("{not json", "not valid JSON"), ("[]", "not index metadata"), ('{"format": 1}', "older codesearch"),
                                              ('{"format": 99, "dim": 48, "n": 10000, "files": {}}', "not index metadata")])
 def test_bad_metadata_gives_a_clear_error(saved, tmp_path, meta_text, says):
     d = _copy(saved, tmp_path)
@@ -132,15 +130,14 @@ def _replace(d, name, data: bytes):
     "Replace a file and re-sign it in meta.json, as a faulty tool would: checksums pass, the content is wrong."
     (d / name).write_bytes(data)
     meta = json.loads((d / META_FILE).read_text())
-    meta["files"][name] = dict(bytes=len(data), sha256=_sha256(d / name))
+    meta["files"][name] = dict(bytes=len(data), sha256=sha256_file(d / name))
     (d / META_FILE).write_text(json.dumps(meta))
 
 
 def test_id_map_of_the_wrong_length(saved, tmp_path, ids):
     d = _copy(saved, tmp_path)
-    ids.iloc[:-3].to_parquet(tmp_path / "short.parquet", index=False)
-    _replace(d, IDS_FILE, (tmp_path / "short.parquet").read_bytes())
-    with pytest.raises(IndexFileError, match="9997 rows.*must agree"):
+    _replace(d, FUNCTIONS_FILE, orjson.dumps(ids[:-3]))
+    with pytest.raises(IndexFileError, match="9997 records.*must agree"):
         load_index(d)
 
 
@@ -149,8 +146,8 @@ def test_signed_garbage_is_still_refused(saved, tmp_path):
     _replace(d, INDEX_FILE, b"garbage!" * 64)
     with pytest.raises(IndexFileError, match="faiss cannot read it"):
         load_index(d)
-    _replace(d, INDEX_FILE, (saved["flat"][1] / INDEX_FILE).read_bytes())  # a valid index of the same n and dim, but another kind
-    with pytest.raises(IndexFileError, match="holds a flat index but meta.json says hnsw"):
+    _replace(d, INDEX_FILE, (saved["ivf"][1] / INDEX_FILE).read_bytes())  # a valid index of the same n and dim, but another kind
+    with pytest.raises(IndexFileError, match="holds a ivf index but meta.json says hnsw"):
         load_index(d)
 
 
@@ -161,5 +158,5 @@ def test_query_model_of_another_dimension(saved):
 
 def test_save_refuses_an_id_map_of_the_wrong_length(saved, tmp_path, ids):
     with pytest.raises(ValueError, match="one row per vector"):
-        save_index(tmp_path / "x", saved["flat"][0], ids.iloc[:10])
+        save_index(tmp_path / "x", saved["flat"][0], ids[:10])
     assert issubclass(IndexFileError, ValueError)

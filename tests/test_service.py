@@ -5,13 +5,13 @@ import json, os, subprocess, sys, urllib.request
 import pytest
 
 from codesearch.run import project_root
-from codesearch.search import build_search_index
+from codesearch.indexer import build_search_index
 from codesearch.service import ServiceProcess, load_test
 
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
-    return build_search_index([project_root() / "codesearch"], tmp_path_factory.mktemp("svc") / "index", progress=False)
+    return build_search_index([project_root() / "codesearch"], tmp_path_factory.mktemp("svc") / "index", progress=False, cache=project_root() / "data" / "encoders")
 
 
 def test_load_test_counts_and_cache(index, tmp_path):
@@ -45,3 +45,34 @@ def test_cli_rejects_bad_query_file(tmp_path):
     from codesearch.cli import main
     f = tmp_path / "q.json"; f.write_text('{"not": "a list"}')
     assert main(["loadtest", "http://127.0.0.1:9", "--queries", str(f)]) == 2
+
+
+def _request(url: str, method: str, path: str, body: bytes | None = None) -> int:
+    "The status of one HTTP request (a 4xx/5xx answer is a status, not an exception)."
+    import urllib.error
+    req = urllib.request.Request(url + path, data=body, method=method, headers={"Content-Type": "application/json"} if body is not None else {})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r: r.read(); return r.status
+    except urllib.error.HTTPError as e: e.read(); return e.code
+
+
+def test_poisoned_concurrent_load_fails_no_good_request(index):
+    "16 concurrent clients, 10 rounds; in every 16 requests one is bad (a lone surrogate, dense or bm25, deep nesting, a bad k...): every good one gets 200, every bad one a 4xx."
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import quote
+    poison = [("POST", "/api/search", b'{"query": "retry \\ud800"}'), ("POST", "/api/search", b'{"query": "retry \\ud800", "model": "bm25"}'),
+              ("POST", "/api/search", b'{"query": "x", "k": ' + b"[" * 1000 + b"]" * 1000 + b"}"), ("GET", "/api/search?q=retry&k=%C2%B2", None),
+              ("POST", "/api/search", b'{"query": "retry \\udcff \\ud800 \\ud83d"}'), ("GET", "/api/search?q=retry&limit=3", None)]
+    words = ("read", "write", "parse", "split", "load", "save", "merge", "sort", "find", "join", "count", "check", "build", "open", "close")
+    with ServiceProcess(index, "--max-batch", 16, "--max-wait-ms", 5, "--cache", 0) as svc:
+        for rnd in range(10):
+            good = [("GET", f"/api/search?k=3&q={quote(f'{w} the {rnd} file')}", None) if i % 2 else
+                    ("POST", "/api/search", json.dumps({"query": f"{w} a list number {rnd}", "model": "bm25" if i % 3 == 0 else None}).encode())
+                    for i, w in enumerate(words)]
+            reqs = good + [poison[rnd % len(poison)]]
+            with ThreadPoolExecutor(16) as ex: got = list(ex.map(lambda r: _request(svc.url, *r), reqs))
+            assert got[:-1] == [200] * len(good), (rnd, got)
+            assert 400 <= got[-1] < 500, (rnd, poison[rnd % len(poison)], got[-1])
+        assert _request(svc.url, "GET", "/healthz") == 200
+        metrics = urllib.request.urlopen(svc.url + "/metrics").read().decode()
+        assert 'status="500"' not in metrics, metrics

@@ -12,7 +12,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from codesearch.run import project_root
-from codesearch.search import build_search_index
+from codesearch.indexer import build_search_index
 from codesearch.service import ServiceProcess
 
 CHROMIUM, DRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -20,7 +20,7 @@ CHROMIUM, DRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
-    idx = build_search_index([project_root() / "codesearch"], tmp_path_factory.mktemp("web") / "index", progress=False)
+    idx = build_search_index([project_root() / "codesearch"], tmp_path_factory.mktemp("web") / "index", progress=False, cache=project_root() / "data" / "encoders")
     with ServiceProcess(idx) as svc: yield svc
 
 
@@ -54,7 +54,7 @@ def test_search_page_shows_results_and_links(service, browser):
     assert "def load_index(" in pre.text
     assert pre.find_elements(By.CSS_SELECTOR, "span.k"), "the code is not syntax-highlighted (no keyword spans)"
     link = first.find_element(By.CSS_SELECTOR, "a.loc")
-    assert link.text.endswith("index.py:" + link.get_attribute("href").rsplit("#L-", 1)[1])
+    assert link.text.endswith("store.py:" + link.get_attribute("href").rsplit("#L-", 1)[1])
     assert "results in" in browser.find_element(By.ID, "status").text
     assert "?q=load" in browser.current_url  # the query is in the address: the page can be bookmarked
     link.click()
