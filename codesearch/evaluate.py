@@ -72,27 +72,36 @@ def evaluate_pool(score_fn: Callable[[np.ndarray], np.ndarray], # rows of querie
 
 # %% ../nbs/01_evaluate.ipynb
 def load_relevance(path: str | Path, language: str = "Python") -> dict[str, dict[str, float]]:
-    "qrels[query][url] = mean relevance grade, from an `annotationStore.csv`-style file."
+    "qrels[query][url] = mean relevance grade (queries lower-cased), from an `annotationStore.csv`-style file."
     p = Path(path)
     if not p.exists(): raise FileNotFoundError(f"{p} not found: the relevance protocol needs CodeSearchNet's annotationStore.csv (resources/ of the challenge repository)")
     acc = defaultdict(lambda: defaultdict(list))
     with open(p, newline="", encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
-            if r["Language"].lower() == language.lower(): acc[r["Query"]][r["GitHubUrl"]].append(float(r["Relevance"]))
+            if r["Language"].lower() == language.lower(): acc[r["Query"].lower()][r["GitHubUrl"]].append(float(r["Relevance"]))
     return {q: {u: float(np.mean(g)) for u, g in d.items()} for q, d in acc.items()}
 
 def _dcg(grades) -> float: return float(sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(grades)))
 
+def _lower_keys(d: dict, merge) -> dict:
+    out = {}
+    for k, v in d.items(): out[k.lower()] = merge(out[k.lower()], v) if k.lower() in out else v
+    return out
+
 def ndcg_relevance(predictions: dict[str, list[str]], # query -> ranked urls
                    qrels: dict[str, dict[str, float]], # query -> url -> grade
-                   variant: str = "all", k: int | None = None) -> float:
-    "Mean NDCG over the judged queries, CodeSearchNet-challenge style; `variant` is 'within' or 'all'."
+                   variant: str = "all", k: int | None = None,
+                   max_predictions: int = 300, # the challenge reads the first 300 URLs of a query
+                  ) -> float:
+    "Mean NDCG over the judged queries with a positive ideal DCG, as CodeSearchNet's relevanceeval.py; `variant` is 'within' or 'all'."
     if variant not in ("within", "all"): raise ValueError(f"variant must be 'within' or 'all', got {variant!r}")
+    predictions = _lower_keys(predictions, lambda a, b: list(a) + list(b))
+    qrels = _lower_keys(qrels, lambda a, b: {**a, **b})
     scores = []
     for q, judged in qrels.items():
-        ranked = predictions.get(q, [])
+        ranked = list(predictions.get(q, []))[:max_predictions]
         if variant == "within": ranked = [u for u in ranked if u in judged]
         ranked = ranked[:k] if k else ranked
         ideal = _dcg(sorted(judged.values(), reverse=True)[:k] if k else sorted(judged.values(), reverse=True))
-        scores.append(_dcg([judged.get(u, 0.0) for u in ranked]) / ideal if ideal > 0 else 0.0)
+        if ideal > 0: scores.append(_dcg([judged.get(u, 0.0) for u in ranked]) / ideal)
     return float(np.mean(scores)) if scores else float("nan")
