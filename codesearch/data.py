@@ -18,22 +18,23 @@ from .parse import function_nodes, is_overload, normalise_newlines, read_source
 from .run import cached, run_dir, stable_hash, project_root
 
 # %% auto 0
-__all__ = ['SMOKE_PACKAGES', 'SPLITS', 'CORPUS_FORMAT', 'COLUMNS', 'CSN_HUB', 'Package', 'discover_packages', 'text_tokens',
-           'code_tokens', 'first_paragraph', 'extract_functions', 'parse_file', 'near_duplicates', 'split_packages',
-           'build_corpus', 'Corpus', 'load_corpus', 'DatasetUnavailable', 'remove_docstring', 'load_codesearchnet',
-           'load_cosqa']
+__all__ = ['SMOKE_PACKAGES', 'SPLITS', 'SPLIT_RULE', 'CORPUS_FORMAT', 'COLUMNS', 'CSN_HUB', 'Package', 'discover_packages',
+           'text_tokens', 'code_tokens', 'first_paragraph', 'extract_functions', 'parse_file', 'near_duplicates',
+           'split_of', 'split_packages', 'build_corpus', 'Corpus', 'load_corpus', 'DatasetUnavailable',
+           'remove_docstring', 'load_codesearchnet', 'load_cosqa']
 
 # %% ../nbs/00_data.ipynb
-SMOKE_PACKAGES = ("argparse", "calendar", "configparser", "csv", "dataclasses", "difflib", "email", "fractions", "ftplib",
-                  "gettext", "http", "imaplib", "json", "logging", "mailbox", "pathlib", "shutil", "smtplib",
-                  "statistics", "string", "tarfile", "textwrap", "urllib", "zipfile")
+SMOKE_PACKAGES = ("argparse", "calendar", "configparser", "csv", "dataclasses", "difflib", "email", "enum", "fractions", "ftplib",
+                  "gettext", "http", "imaplib", "json", "logging", "mailbox", "mimetypes", "pathlib", "plistlib", "pprint", "shutil",
+                  "smtplib", "statistics", "string", "tarfile", "textwrap", "urllib", "uuid", "zipfile")  # with seed 0, 7 of them fall in test
 _SKIP_DIRS = {"test", "tests", "__pycache__", "site-packages", "dist-packages", "idle_test"}
 _SKIP_TOP = {"codesearch", "_distutils_hack", "__phello__", "this", "antigravity"}
 
 @dataclass
 class Package:
-    "A top-level package: the unit that goes whole into one split."
-    name: str; root: Path; source: str; version: str; license: str
+    "A top-level package; its `distribution` is the unit that goes whole into one split."
+    name: str; root: Path; source: str; version: str; license: str; distribution: str = ""
+    def __post_init__(self): self.distribution = self.distribution or (f"stdlib:{self.name}" if self.source == "stdlib" else _normalise(self.name))
     def files(self) -> list[Path]:
         "Its `.py` files, tests excluded, in a stable order."
         if self.root.is_file(): return [self.root]
@@ -46,6 +47,10 @@ class Package:
 def _is_test_file(f: str) -> bool: return f.startswith("test_") or f.endswith("_test.py") or f == "conftest.py"
 
 # %% ../nbs/00_data.ipynb
+def _normalise(name: str) -> str:
+    "A distribution name as PEP 503 normalises it: lower case, runs of '-', '_', '.' as one '-'."
+    return re.sub(r"[-_.]+", "-", name).lower()
+
 def _dist_license(dist) -> str:
     m = dist.metadata
     lic = m.get("License-Expression") or ""
@@ -76,11 +81,11 @@ def discover_packages(spec: str | list = "all", # "all", "smoke", a comma-separa
     for sp in site:
         if not sp.exists(): continue
         for n, p in _top_level(sp):
-            ver, lic = "unknown", "unknown"
-            for dn in dists.get(n, []):
-                try: d = md.distribution(dn); ver, lic = d.version, _dist_license(d); break
+            ver, lic, dist = "unknown", "unknown", ""
+            for dn in sorted(dists.get(n, [])):
+                try: d = md.distribution(dn); ver, lic, dist = d.version, _dist_license(d), _normalise(d.metadata["Name"] or dn); break
                 except md.PackageNotFoundError: pass
-            pkgs.setdefault(n, Package(n, p, "site-packages", ver, lic))
+            pkgs.setdefault(n, Package(n, p, "site-packages", ver, lic, dist))
     if spec == "all": return list(pkgs.values())
     names = SMOKE_PACKAGES if spec == "smoke" else ([s.strip() for s in spec.split(",") if s.strip()] if isinstance(spec, str) else list(spec))
     missing = [n for n in names if n not in pkgs]
@@ -200,20 +205,19 @@ def near_duplicates(sets: list[frozenset], threshold: float = _NEAR_T) -> np.nda
 # %% ../nbs/00_data.ipynb
 SPLITS = ("train", "valid", "test")
 
-def split_packages(sizes: dict[str, int], seed: int = 0, fractions=(0.8, 0.1, 0.1)) -> dict[str, str]:
-    "Assign each package (name → function count) to train/valid/test, balancing function counts."
-    rng = np.random.default_rng(seed)
-    names = sorted(sizes)
-    jitter = dict(zip(names, rng.uniform(0.5, 1.5, len(names))))
-    order = sorted(names, key=lambda n: (-sizes[n] * jitter[n], n))
-    total, got, out = sum(sizes.values()) or 1, dict.fromkeys(SPLITS, 0), {}
-    for n in order:
-        s = max(SPLITS, key=lambda k: (fractions[SPLITS.index(k)] * total - got[k], -SPLITS.index(k)))
-        out[n] = s; got[s] += sizes[n]
-    return out
+SPLIT_RULE = "distribution -> SHA-256('{seed}\\0{distribution}') as u in [0,1): train u < 0.8, valid u < 0.9, test otherwise"
+
+def split_of(distribution: str, seed: int = 0, fractions=(0.8, 0.1, 0.1)) -> str:
+    "The split of a distribution: a function of its name and the seed only."
+    u = int(hashlib.sha256(f"{seed}\0{distribution}".encode()).hexdigest()[:16], 16) / 2 ** 64
+    return SPLITS[0] if u < fractions[0] else SPLITS[1] if u < fractions[0] + fractions[1] else SPLITS[2]
+
+def split_packages(packages: list[Package], seed: int = 0) -> dict[str, str]:
+    "package name → split, each package in its distribution's split."
+    return {p.name: split_of(p.distribution, seed) for p in packages}
 
 # %% ../nbs/00_data.ipynb
-CORPUS_FORMAT = 1
+CORPUS_FORMAT = 2  # 2: split by distribution hash (1: greedy by size)
 COLUMNS = ["id", "repo", "package", "version", "license", "source", "path", "func_name", "start_line", "end_line", "url",
            "original_string", "code", "code_tokens", "docstring", "docstring_tokens", "query", "language", "partition"]
 
@@ -251,7 +255,9 @@ def build_corpus(out: Path, spec="all", seed: int = 0, workers: int | None = Non
     removed = {"exact_duplicate": int(exact.sum()), "near_duplicate": int(near.sum())}
     df = df[~exact & ~near]
     sizes = Counter(df.loc[df["_doc"] == 0, "package"])
-    assign = split_packages({n: sizes.get(n, 0) for n in pkgs}, seed)
+    assign = split_packages(list(pkgs.values()), seed)
+    spans = {d: {assign[n] for n, p in pkgs.items() if p.distribution == d} for d in {p.distribution for p in pkgs.values()}}
+    if any(len(v) > 1 for v in spans.values()): raise AssertionError(f"distributions in two splits: {sorted(d for d, v in spans.items() if len(v) > 1)}")
     df = df.assign(partition=df["package"].map(assign)).reset_index(drop=True)
     df["id"] = np.arange(len(df))
     out = Path(out)
@@ -265,8 +271,10 @@ def build_corpus(out: Path, spec="all", seed: int = 0, workers: int | None = Non
         files=dict(files, total=len(jobs)), functions_seen=sum(counts.values()), filters=dict(counts),
         dedup=dict(removed, method="exact: code-token sequence; near: Jaccard>=0.8 of identifier sets (MinHash LSH 16x8 candidates, exact check), sets under 8 skipped"),
         n_pairs=len(paired), n_code_only=len(only), splits={s: int((paired["partition"] == s).sum()) for s in SPLITS},
+        split_rule=SPLIT_RULE, distributions=len(spans), distributions_in_two_splits=0,
+        split_shares={s: round(float((paired["partition"] == s).mean()), 4) if len(paired) else 0.0 for s in SPLITS},
         splits_code_only={s: int((only["partition"] == s).sum()) for s in SPLITS},
-        packages=[dict(name=n, source=p.source, version=p.version, license=p.license, split=assign[n], pairs=int(sizes.get(n, 0)))
+        packages=[dict(name=n, distribution=p.distribution, source=p.source, version=p.version, license=p.license, split=assign[n], pairs=int(sizes.get(n, 0)))
                   for n, p in sorted(pkgs.items())],
         empty_packages=sorted(n for n in pkgs if not sizes.get(n)), content_hash=h.hexdigest(),
         seconds=round(secs, 2), parse_seconds=round(t_parse, 2), functions_per_s=round(sum(counts.values()) / max(secs, 1e-9), 1), workers=workers)
@@ -284,7 +292,7 @@ class Corpus:
 
 def _corpus_key(spec, seed, pkgs: list[Package]) -> dict:
     files = sorted((p.name, str(f.relative_to(p.root.parent)), f.stat().st_size) for p in pkgs for f in p.files())
-    return dict(format=CORPUS_FORMAT, spec=spec, seed=seed, python=sys.version, packages=sorted((p.name, p.version) for p in pkgs), files=stable_hash(files, 40))
+    return dict(format=CORPUS_FORMAT, spec=spec, seed=seed, python=sys.version, packages=sorted((p.name, p.version, p.distribution) for p in pkgs), files=stable_hash(files, 40))
 
 def load_corpus(profile: str = "smoke", corpus="smoke", seed: int = 0) -> Corpus:
     "The corpus of `corpus` (see `discover_packages`), built on first use and cached under the profile's run directory."

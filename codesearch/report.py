@@ -144,6 +144,8 @@ def render_readme(out: Path) -> str:
               f"- Filters (CodeSearchNet rules; counts of functions): {', '.join(f'{k} {v:,}' for k, v in cm['filters'].items())}",
               f"- Duplicates removed: {cm['dedup']['exact_duplicate']:,} exact, {cm['dedup']['near_duplicate']:,} near ({cm['dedup']['method']})",
               f"- Pairs per split: {', '.join(f'{k} {v:,}' for k, v in cm['splits'].items())}; code-only per split: {', '.join(f'{k} {v:,}' for k, v in cm['splits_code_only'].items())}",
+              f"- Split rule: {cm.get('split_rule', 'greedy by size (corpus format 1)')}; {cm.get('distributions', '?')} distributions, "
+              f"{cm.get('distributions_in_two_splits', '?')} of them in two splits; shares of pairs: {', '.join(f'{k} {v:.1%}' for k, v in cm.get('split_shares', {}).items())}",
               f"- Content hash: `{cm['content_hash']}`; the full package list with versions, licences and splits is in [corpus_manifest.json](corpus_manifest.json).\n"]
         big = sorted(cm["packages"], key=lambda p: -p["pairs"])
         for sp in ("train", "valid", "test"):

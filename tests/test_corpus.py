@@ -24,3 +24,32 @@ def test_build_is_deterministic_across_worker_counts(tmp_path):
     # the docstring is gone from the code the models see
     row = df.iloc[0]
     assert row["docstring"].split("\n")[0] not in row["code"]
+
+
+def _pkg(root, name, dist, body):
+    from codesearch.data import Package
+    (root / name).mkdir()
+    (root / name / "__init__.py").write_text(body)
+    return Package(name, root / name, "site-packages", "1.0", "MIT", dist)
+
+
+FN = 'def {n}(width, height):\n    """Compute the {n} of a rectangle from its sides."""\n    product = width * height + {i}\n    return product\n'
+
+
+def test_split_is_by_distribution_and_stable(tmp_path):
+    "Modules of one distribution share a split; adding a distribution moves no other; the manifest states the rule and its check."
+    from codesearch.data import split_of
+    pkgs = [_pkg(tmp_path, f"mod{i}", f"dist{i // 2}", FN.format(n=f"area{i}", i=i)) for i in range(40)]  # two top-level modules per distribution
+    (tmp_path / "a").mkdir(); (tmp_path / "b").mkdir()
+    ma = build_corpus(tmp_path / "a", "x", 0, workers=1, packages=pkgs)
+    extra = _pkg(tmp_path, "newcomer", "newcomer", FN.format(n="volume", i=99) + FN.format(n="volume2", i=98))
+    mb = build_corpus(tmp_path / "b", "x", 0, workers=1, packages=pkgs + [extra])
+    split_a = {p["name"]: p["split"] for p in ma["packages"]}
+    split_b = {p["name"]: p["split"] for p in mb["packages"]}
+    assert {k: v for k, v in split_b.items() if k != "newcomer"} == split_a
+    assert all(split_a[f"mod{2 * d}"] == split_a[f"mod{2 * d + 1}"] == split_of(f"dist{d}", 0) for d in range(20))
+    assert len(set(split_a.values())) == 3  # 20 distributions reach all three splits with seed 0
+    assert ma["split_rule"].startswith("distribution -> SHA-256") and ma["distributions"] == 20 and ma["distributions_in_two_splits"] == 0
+    assert abs(sum(ma["split_shares"].values()) - 1) < 1e-6
+    df = pd.read_parquet(tmp_path / "a" / "functions.parquet")
+    assert df.assign(dist=df["package"].map(lambda n: f"dist{int(n[3:]) // 2}")).groupby("dist")["partition"].nunique().max() == 1
