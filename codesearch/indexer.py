@@ -69,7 +69,7 @@ def save_search_index(out: str | Path, index, # a faiss index, or (n, dim) vecto
     missing = [c for c in FUNCTION_FIELDS if functions and c not in functions[0]]
     if missing: raise ValueError(f"functions lack the fields {missing}: an index folder stores {list(FUNCTION_FIELDS)}")
     if Path(encoder_dir).resolve() != (out / ENCODER_DIR).resolve(): shutil.copytree(encoder_dir, out / ENCODER_DIR)
-    save_bm25(BM25([bm25_tokenize(f["code"]) for f in functions]), out / LEXICAL_DIR)
+    save_bm25(BM25([bm25_tokenize(f["code"]) for f in functions], idf="lucene"), out / LEXICAL_DIR)  # Lucene's idf: positive on a small project too
     info = json.loads((out / ENCODER_DIR / "encoder.json").read_text())
     extra = _files_under(out, ENCODER_DIR) + _files_under(out, LEXICAL_DIR)
     save_index(out, index, [{c: f[c] for c in FUNCTION_FIELDS} for f in functions],

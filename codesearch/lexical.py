@@ -36,17 +36,22 @@ _LEXICAL_JSON, _LEXICAL_NPZ = "lexical.json", "lexical.npz"
 
 class BM25:
     "Okapi BM25 (rank-bm25's statistics) over tokenized documents, kept as postings; `scores` takes raw query strings."
-    def __init__(self, docs: list[list[str]], k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25, tokenizer=bm25_tokenize):
+    def __init__(self, docs: list[list[str]], k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25, tokenizer=bm25_tokenize,
+                 idf: str = "okapi", # "okapi": rank-bm25's (the study's baseline); "lucene": log(1 + (N - n + 0.5)/(n + 0.5)), never 0 or below (the tool's)
+                ):
         if not docs: raise ValueError("BM25 needs at least one document")
-        self.tokenizer, self.k1, self.b, self.epsilon, self.n = tokenizer, float(k1), float(b), float(epsilon), len(docs)
+        if idf not in ("okapi", "lucene"): raise ValueError(f"idf must be 'okapi' or 'lucene', got {idf!r}")
+        self.tokenizer, self.k1, self.b, self.epsilon, self.n, self.idf = tokenizer, float(k1), float(b), float(epsilon), len(docs), idf
         vocab: dict[str, int] = {}
         ids = np.fromiter((vocab.setdefault(t, len(vocab)) for d in docs for t in d), np.int64)
         lens = np.fromiter((len(d) for d in docs), np.int64, count=len(docs))
         key, tf = np.unique(ids * len(docs) + np.repeat(np.arange(len(docs)), lens), return_counts=True)  # (term, doc) pairs, sorted by term
         term, doc = key // len(docs), key % len(docs)
         df = np.bincount(term, minlength=len(vocab))
-        idf = np.log(len(docs) - df + 0.5) - np.log(df + 0.5)
-        idf = np.where(idf < 0, self.epsilon * idf.mean(), idf) if len(idf) else idf
+        if idf == "lucene": idf = np.log1p((len(docs) - df + 0.5) / (df + 0.5))
+        else:
+            idf = np.log(len(docs) - df + 0.5) - np.log(df + 0.5)
+            idf = np.where(idf < 0, self.epsilon * idf.mean(), idf) if len(idf) else idf
         norm = self.k1 * (1 - self.b + self.b * lens / max(lens.mean(), 1e-9))
         self.terms = list(vocab)
         self.indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
@@ -73,7 +78,7 @@ class BM25:
 def save_bm25(bm: BM25, folder: str | Path) -> list[str]:
     "Write `bm` into `folder`; returns the names of the files written."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    (folder / _LEXICAL_JSON).write_text(json.dumps(dict(k1=bm.k1, b=bm.b, epsilon=bm.epsilon, n=bm.n, tokenizer="bm25_tokenize", terms=bm.terms)))
+    (folder / _LEXICAL_JSON).write_text(json.dumps(dict(k1=bm.k1, b=bm.b, epsilon=bm.epsilon, idf=bm.idf, n=bm.n, tokenizer="bm25_tokenize", terms=bm.terms)))
     with open(folder / _LEXICAL_NPZ, "wb") as f: np.savez(f, indptr=bm.indptr, docs=bm.docs, weights=bm.weights)
     return [_LEXICAL_JSON, _LEXICAL_NPZ]
 
@@ -86,7 +91,7 @@ def load_bm25(folder: str | Path, n: int | None = None, # the number of document
         with np.load(folder / _LEXICAL_NPZ) as z: indptr, docs, weights = z["indptr"], z["docs"], z["weights"]
     except (OSError, ValueError, KeyError) as e: raise ValueError(f"{folder / _LEXICAL_JSON} or {_LEXICAL_NPZ}: not a readable lexical index ({e})") from None
     bm = BM25.__new__(BM25)
-    bm.tokenizer, bm.k1, bm.b, bm.epsilon, bm.n, bm.terms = bm25_tokenize, m["k1"], m["b"], m["epsilon"], int(m["n"]), m["terms"]
+    bm.tokenizer, bm.k1, bm.b, bm.epsilon, bm.idf, bm.n, bm.terms = bm25_tokenize, m["k1"], m["b"], m["epsilon"], m.get("idf", "okapi"), int(m["n"]), m["terms"]
     bm.indptr, bm.docs, bm.weights = indptr, docs, weights
     ok = (len(indptr) == len(bm.terms) + 1 and indptr[0] == 0 and indptr[-1] == len(docs) == len(weights) and np.all(np.diff(indptr) >= 0)
           and (not len(docs) or 0 <= docs.min() and docs.max() < bm.n) and (n is None or n == bm.n))

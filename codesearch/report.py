@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .run import check_profile, load_params, project_root
+from .run import check_profile, load_params, lock_state, project_root
 
 # %% auto 0
 __all__ = ['QUALITY', 'StageFailed', 'stage_notebooks', 'declared_parameters', 'run_stages', 'hardware', 'git_state', 'versions',
@@ -162,7 +162,9 @@ def render_readme(out: Path) -> str:
               f"- Hardware: {hw.get('cpu')}, {hw.get('cores')} cores, SIMD {', '.join(hw.get('simd') or []) or 'n/a'}, {hw.get('memory_gib')} GiB, GPU: {hw.get('gpu') or 'none'}; {hw.get('os')}",
               f"- Python {hw.get('python')}; " + ", ".join(f"{k} {v}" for k, v in run.get("versions", {}).items() if v),
               f"- Parameters (`params/{prof}.yaml` plus overrides): `{json.dumps(run.get('params', {}), sort_keys=True)}`",
-              f"- Corpus hash: `{(cm or {}).get('content_hash', 'n/a')}`", ""]
+              f"- Corpus hash: `{(cm or {}).get('content_hash', 'n/a')}`; lock file `{run.get('lock', {}).get('file', 'requirements-lock.txt')}` "
+              f"SHA-256 `{run.get('lock', {}).get('sha256') or 'n/a'}`, environment "
+              + ("matches it" if run.get("lock", {}).get("matches") else f"differs from it: {'; '.join(run.get('lock', {}).get('differences', [])[:10]) or 'not recorded'}"), ""]
     text = "\n".join(s)
     (out / "README.md").write_text(text)
     return text
@@ -186,7 +188,7 @@ def run_report(profile: str, # smoke | cpu | gpu
     for f in [out / "metrics.json", *(out / "figures").glob("*.png"), *out.glob("*.ipynb")]: f.unlink(missing_ok=True)  # a report is one run
     t0 = time.time()
     times = run_stages(profile, out, params, nbs)
-    run = dict(profile=profile, params=params, overrides=overrides or {}, git=git_state(root), versions=versions(), hardware=hardware(), stage_seconds=times,
+    run = dict(profile=profile, params=params, overrides=overrides or {}, git=git_state(root), lock=lock_state(root), versions=versions(), hardware=hardware(), stage_seconds=times,
                minutes=round((time.time() - t0) / 60, 1), finished=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     (out / "run.json").write_text(json.dumps(run, indent=1))
     render_readme(out)

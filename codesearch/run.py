@@ -12,8 +12,8 @@ import yaml
 from filelock import FileLock
 
 # %% auto 0
-__all__ = ['PROFILES', 'project_root', 'check_profile', 'run_dir', 'report_path', 'load_params', 'stable_hash', 'cached',
-           'metric_rows', 'record']
+__all__ = ['PROFILES', 'LOCK_FILE', 'project_root', 'check_profile', 'run_dir', 'report_path', 'load_params', 'lock_state',
+           'stable_hash', 'cached', 'metric_rows', 'record']
 
 # %% ../nbs/run.ipynb
 PROFILES = ("smoke", "cpu", "gpu")
@@ -48,6 +48,25 @@ def load_params(profile: str) -> dict:
     f = project_root() / "params" / f"{check_profile(profile)}.yaml"
     if not f.exists(): raise FileNotFoundError(f"{f} is missing: every profile needs its parameter file under params/")
     return yaml.safe_load(f.read_text()) or {}
+
+# %% ../nbs/run.ipynb
+LOCK_FILE = "requirements-lock.txt"
+
+def _norm(name: str) -> str: return name.lower().replace("_", "-").replace(".", "-")
+
+def lock_state(root: Path | None = None) -> dict:
+    "The lock file's SHA-256 and how the installed packages differ from it (missing, extra, or at another version)."
+    import importlib.metadata as md
+    p = Path(root or project_root()) / LOCK_FILE
+    if not p.exists(): return dict(file=LOCK_FILE, sha256=None, matches=False, differences=[f"{LOCK_FILE} not found"])
+    want = {}
+    for line in p.read_text().splitlines():
+        name, sep, version = line.split("#")[0].strip().partition("==")
+        if sep: want[_norm(name)] = version.strip()
+    have = {_norm(d.metadata["Name"]): d.version for d in md.distributions() if d.metadata["Name"]}
+    have.pop("codesearch", None)
+    diff = [f"{n}: lock {want.get(n)}, installed {have.get(n)}" for n in sorted(set(want) | set(have)) if want.get(n) != have.get(n)]
+    return dict(file=LOCK_FILE, sha256=hashlib.sha256(p.read_bytes()).hexdigest(), matches=not diff, differences=diff)
 
 # %% ../nbs/run.ipynb
 def stable_hash(obj, n: int = 12) -> str:
