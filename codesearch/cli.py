@@ -65,14 +65,13 @@ def _count(v: str) -> int:
     if not v.strip().isascii() or not v.strip().isdigit(): raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {v[:20]!r}")
     return int(v)
 
-def overrides(pairs: list[str], params: dict) -> dict:
-    "`params` updated with `KEY=VALUE` pairs (values parsed as YAML); unknown keys and malformed pairs are refused."
+def overrides(pairs: list[str]) -> dict:
+    "`KEY=VALUE` pairs as a dict (values parsed as YAML); malformed pairs refused (keys and types are checked by `load_config`)."
     import yaml
-    out = dict(params)
+    out = {}
     for kv in pairs:
         k, sep, v = kv.partition("=")
         if not sep or not k: raise ValueError(f"--set expects KEY=VALUE, got {kv!r}")
-        if k not in params: raise ValueError(f"--set {k}: not a parameter of this profile; known: {', '.join(sorted(params))}")
         out[k] = yaml.safe_load(v)
     return out
 
@@ -153,15 +152,15 @@ def main(argv: list[str] | None = None) -> int:
             return _fail("loadtest", f"--queries {args.queries} must hold a JSON list of non-empty query strings")
         print(json.dumps(load_test(args.url, queries, args.concurrency, args.seconds, args.k, args.warmup)))
         return 0
-    from codesearch.run import PROFILES, load_params
+    from codesearch.config import load_config
+    from codesearch.run import PROFILES
     if args.profile not in PROFILES:
         return _fail(args.cmd, f"unknown profile {args.profile!r}; choose one of {', '.join(PROFILES)} (files params/<profile>.yaml)")
-    base = load_params(args.profile)
-    try: P = overrides(args.set, base)
+    try: sets = overrides(args.set); cfg = load_config(args.profile, sets)
     except ValueError as e: return _fail(args.cmd, e)
     if args.cmd == "train":
         from codesearch.negatives import stage_hardneg
-        H = stage_hardneg(P)
+        H = stage_hardneg(cfg)
         if int(os.environ.get("RANK", "0")) == 0:
             print("trained:", {k: str(v) for k, v in H["stage"]["runs"].items()}, "hard-negative rounds:", [str(r["model"]) for r in H["rounds"]])
         from codesearch.pretrain import dist_close
@@ -169,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "report":
         from codesearch.report import run_report, StageFailed
-        try: out = run_report(args.profile, args.cosqa_dir, args.csn_dir, overrides={k: P[k] for k in P if P[k] != base[k]})
+        try: out = run_report(args.profile, args.cosqa_dir, args.csn_dir, overrides=sets)
         except StageFailed as e:
             print(f"codesearch report: {e}", file=sys.stderr); return 1
         print(f"report written to {out / 'README.md'}")

@@ -13,7 +13,8 @@ import torch
 import torch.nn.functional as F
 import torch.distributed as dist
 
-from .pretrain import TrainConfig, train, pad_batch, mean_pool, embed, device, dist_info, agree, pretrain_mlm, encoder_config, throughput_metrics
+from .config import Config
+from .pretrain import TrainConfig, train, pad_batch, mean_pool, embed, device, dist_info, agree, mlm_of, encoder_config, throughput_metrics
 from .run import cached, run_dir, stable_hash
 
 # %% auto 0
@@ -199,40 +200,35 @@ def best_valid_mrr(d: Path) -> float:
     "Best validation MRR in a contrastive model folder's training history (0 on ranks other than 0, which hold no history)."
     return max(h["valid_mrr"] for h in json.loads((Path(d) / "train.json").read_text())["history"]) if dist_info()[0] == 0 else 0.0
 
-def stage_models(P: dict) -> dict:
-    "Tokenizer, MLM encoder, temperature trials, final model and ablations for the parameters `P` (a profile's); returns their folders."
-    from codesearch.data import load_corpus
-    from codesearch.tokenizer import load_tokenizer
-    prof = P["profile"]
-    if P["eval_seq_length"] > P["con_code_length"]:
-        raise ValueError(f"eval_seq_length ({P['eval_seq_length']}) is longer than con_code_length ({P['con_code_length']}): the positions past the "
+def stage_models(cfg: Config) -> dict:
+    "Tokenizer, MLM encoder, temperature trials, final model and ablations of the configuration `cfg`; returns their folders."
+    prof = cfg.profile
+    if cfg.contrastive.eval_seq_length > cfg.contrastive.con_code_length:
+        raise ValueError(f"eval_seq_length ({cfg.contrastive.eval_seq_length}) is longer than con_code_length ({cfg.contrastive.con_code_length}): the positions past the "
                          "training window are untrained and embedding with them lowers retrieval quality; set eval_seq_length ≤ con_code_length in the profile")
-    C = load_corpus(prof, P["corpus"], P["seed"])
-    tok, tok_dir = load_tokenizer(prof, C, P["vocab_size"], "unigram", P["tokenizer_sentences"], P["seed"])
-    mlm_cfg = TrainConfig(steps=P["mlm_steps"], batch_size=P["mlm_batch_size"], lr=P["mlm_lr"], seed=P["seed"], ckpt_every=max(10, P["mlm_steps"] // 10), amp=P["amp"])
-    mlm_dir = pretrain_mlm(C, tok, tok_dir, prof, P["model_size"], P["mlm_seq_length"], mlm_cfg)
-    cfg = TrainConfig(steps=0, batch_size=P["con_batch_size"], lr=P["con_lr"], seed=P["seed"], amp=P["amp"])
-    def run(tau, init=mlm_dir, sources=("doc", "sig"), epochs=P["con_epochs"], patience=P["con_patience"], max_steps=P["con_max_steps"]):
-        return train_contrastive(C, tok, init, prof, P["model_size"], tau, cfg, sources, P["con_query_length"], P["con_code_length"], P["con_chunk"],
-                                 epochs, patience, P["eval_seq_length"], max_steps, P["con_eval_every"], P["valid_max"])
+    C, tok, mlm_dir = mlm_of(cfg)
+    tc = TrainConfig(steps=0, batch_size=cfg.contrastive.con_batch_size, lr=cfg.contrastive.con_lr, seed=cfg.run.seed, amp=cfg.run.amp)
+    def run(tau, init=mlm_dir, sources=("doc", "sig"), epochs=cfg.contrastive.con_epochs, patience=cfg.contrastive.con_patience, max_steps=cfg.contrastive.con_max_steps):
+        return train_contrastive(C, tok, init, prof, cfg.pretrain.model_size, tau, tc, sources, cfg.contrastive.con_query_length, cfg.contrastive.con_code_length, cfg.contrastive.con_chunk,
+                                 epochs, patience, cfg.contrastive.eval_seq_length, max_steps, cfg.contrastive.con_eval_every, cfg.run.valid_max)
     trials = {}
-    if len(P["temperatures"]) > 1:
-        for tau in P["temperatures"]:
-            d = run(tau, epochs=P["temperature_epochs"], patience=P["temperature_epochs"] * 100)
+    if len(cfg.contrastive.temperatures) > 1:
+        for tau in cfg.contrastive.temperatures:
+            d = run(tau, epochs=cfg.contrastive.temperature_epochs, patience=cfg.contrastive.temperature_epochs * 100)
             trials[tau] = best_valid_mrr(d)
-    best_tau = max(trials, key=lambda t: trials[t]) if trials else P["temperatures"][0]
+    best_tau = max(trials, key=lambda t: trials[t]) if trials else cfg.contrastive.temperatures[0]
     best_tau = agree(best_tau)
     starts = {"mlm": mlm_dir, "random": None}
-    start = P.get("con_init", "mlm")
+    start = cfg.contrastive.con_init
     if start not in (*starts, "best"): raise ValueError(f"con_init must be 'mlm', 'random' or 'best', got {start!r}")
-    ab = P.get("con_ablation_steps") or P["con_max_steps"]
+    ab = cfg.contrastive.con_ablation_steps or cfg.contrastive.con_max_steps
     short = {}  # runs of con_ablation_steps from each start: the start comparison (and the no-MLM ablation)
-    if P["con_ablations"] or start == "best": short["random"] = run(best_tau, init=None, max_steps=ab)
-    if start == "best" or (start == "random" and P["con_ablations"]): short["mlm"] = run(best_tau, max_steps=ab)
+    if cfg.contrastive.con_ablations or start == "best": short["random"] = run(best_tau, init=None, max_steps=ab)
+    if start == "best" or (start == "random" and cfg.contrastive.con_ablations): short["mlm"] = run(best_tau, max_steps=ab)
     start_mrr = {s: best_valid_mrr(d) for s, d in short.items()}
     if start == "best": start = agree(max(start_mrr, key=start_mrr.get))
     runs = {"scratch-contrastive": run(best_tau, init=starts[start])}
     for s, d in short.items():
         if d != runs["scratch-contrastive"]: runs[SHORT_RUNS[s]] = d
-    if P["con_ablations"]: runs["scratch-contrastive-doconly"] = run(best_tau, init=starts[start], sources=("doc",), max_steps=ab)
+    if cfg.contrastive.con_ablations: runs["scratch-contrastive-doconly"] = run(best_tau, init=starts[start], sources=("doc",), max_steps=ab)
     return dict(corpus=C, tokenizer=tok, mlm=mlm_dir, trials=trials, tau=best_tau, start=start, start_mrr=start_mrr, runs=runs)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import json, math, time
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +16,9 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
 from .lexical import bm25_tokenize
+from .config import Config
 from .contrastive import info_nce
-from .data import load_corpus
+from .data import corpus_of
 from .pretrain import device
 from .run import cached, run_dir
 
@@ -110,35 +112,34 @@ class CSNModel(nn.Module):
         m.load_state_dict(load_file(str(d / "model.safetensors"))); return m.eval()
 
 # %% ../nbs/05a_csn_baselines.ipynb
-def train_csn(kind: str, train, valid, P: dict, log_every: int = 10) -> tuple[CSNModel, dict]:
+def train_csn(kind: str, train, valid, cfg: Config, log_every: int = 10) -> tuple[CSNModel, dict]:
     "Train one encoder `kind` on `train` (query, code) pairs; its valid MRR over `valid` at the end; (model, history)."
     from codesearch.evaluate import evaluate_pool
-    torch.manual_seed(P["seed"]); rng = np.random.default_rng(P["seed"])
-    qv, cv = build_vocab(train["query"].tolist(), P["csn_vocab"]), build_vocab(train["code"].tolist(), P["csn_vocab"])
-    Q, D = encode_tokens(train["query"].tolist(), qv, P["csn_query_length"]), encode_tokens(train["code"].tolist(), cv, P["csn_code_length"])
-    dev = device(); m = CSNModel(kind, qv, cv, P["csn_dim"], P["csn_query_length"], P["csn_code_length"]).to(dev).train()
-    opt = torch.optim.Adam(m.parameters(), lr=P["csn_lr"])
-    B, losses, t0, order, pos = P["csn_batch_size"], [], time.time(), rng.permutation(len(Q)), 0
-    for step in range(P["csn_steps"]):
+    torch.manual_seed(cfg.run.seed); rng = np.random.default_rng(cfg.run.seed)
+    qv, cv = build_vocab(train["query"].tolist(), cfg.csn.csn_vocab), build_vocab(train["code"].tolist(), cfg.csn.csn_vocab)
+    Q, D = encode_tokens(train["query"].tolist(), qv, cfg.csn.csn_query_length), encode_tokens(train["code"].tolist(), cv, cfg.csn.csn_code_length)
+    dev = device(); m = CSNModel(kind, qv, cv, cfg.csn.csn_dim, cfg.csn.csn_query_length, cfg.csn.csn_code_length).to(dev).train()
+    opt = torch.optim.Adam(m.parameters(), lr=cfg.csn.csn_lr)
+    B, losses, t0, order, pos = cfg.csn.csn_batch_size, [], time.time(), rng.permutation(len(Q)), 0
+    for step in range(cfg.csn.csn_steps):
         if pos + B > len(order): order, pos = rng.permutation(len(Q)), 0
         idx = order[pos:pos + B]; pos += B
         q = m.query(torch.from_numpy(Q[idx]).to(dev)); d = m.code(torch.from_numpy(D[idx]).to(dev))
-        loss = info_nce(q, d, P["csn_tau"])
+        loss = info_nce(q, d, cfg.csn.csn_tau)
         opt.zero_grad(set_to_none=True); loss.backward(); nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step()
         losses.append(float(loss))
     secs = time.time() - t0
-    v = valid.iloc[:P["valid_max"]]
+    v = valid.iloc[:cfg.run.valid_max]
     VQ, VD = m.encode(v["query"].tolist(), "query"), m.encode(v["code"].tolist(), "code")
     vm = evaluate_pool(lambda r: VQ[r] @ VD.T, np.arange(len(v)), len(v), protocols=("full-pool",))["full-pool"]["mrr"]
-    return m.cpu().eval(), dict(kind=kind, steps=P["csn_steps"], seconds=secs, losses=losses, valid_mrr=vm, epochs=P["csn_steps"] * B / len(Q),
+    return m.cpu().eval(), dict(kind=kind, steps=cfg.csn.csn_steps, seconds=secs, losses=losses, valid_mrr=vm, epochs=cfg.csn.csn_steps * B / len(Q),
                                 n_pairs=len(Q), params=sum(p.numel() for p in m.parameters()), q_vocab=len(qv), c_vocab=len(cv))
 
-def csn_model(kind: str, P: dict) -> Path:
-    "Folder of the trained encoder `kind` for the parameters `P` (trained and cached on first use)."
-    C = load_corpus(P["profile"], P["corpus"], P["seed"])
-    keys = ("seed", "csn_vocab", "csn_dim", "csn_query_length", "csn_code_length", "csn_batch_size", "csn_steps", "csn_lr", "csn_tau", "valid_max")
-    key = dict(stage="csn", kind=kind, corpus=C.manifest["content_hash"], **{k: P[k] for k in keys}, v=2)  # v2: small embedding initialisation
+def csn_model(kind: str, cfg: Config) -> Path:
+    "Folder of the trained encoder `kind` of the configuration `cfg` (trained and cached on first use)."
+    C = corpus_of(cfg)
+    key = dict(stage="csn", kind=kind, corpus=C.manifest["content_hash"], seed=cfg.run.seed, valid_max=cfg.run.valid_max, **asdict(cfg.csn), v=3)  # v3: the config's section
     def build(d):
-        m, info = train_csn(kind, C.split("train"), C.split("valid"), P)
+        m, info = train_csn(kind, C.split("train"), C.split("valid"), cfg)
         m.save(d); (d / "train.json").write_text(json.dumps(info, indent=1))
-    return cached("csn", key, build, root=run_dir(P["profile"]) / "cache")
+    return cached("csn", key, build, root=run_dir(cfg.profile) / "cache")

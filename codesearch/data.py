@@ -20,7 +20,7 @@ from .run import cached, lock_state, run_dir, stable_hash, project_root
 # %% auto 0
 __all__ = ['SMOKE_PACKAGES', 'SPLITS', 'SPLIT_RULE', 'CORPUS_FORMAT', 'COLUMNS', 'CSN_HUB', 'Package', 'discover_packages',
            'text_tokens', 'code_tokens', 'first_paragraph', 'extract_functions', 'parse_file', 'near_duplicates',
-           'split_of', 'split_packages', 'build_corpus', 'Corpus', 'load_corpus', 'DatasetUnavailable',
+           'split_of', 'split_packages', 'build_corpus', 'Corpus', 'load_corpus', 'corpus_of', 'DatasetUnavailable',
            'remove_docstring', 'load_codesearchnet', 'load_cosqa']
 
 # %% ../nbs/00_data.ipynb
@@ -301,6 +301,10 @@ def load_corpus(profile: str = "smoke", corpus="smoke", seed: int = 0) -> Corpus
     pkgs = discover_packages(corpus)
     d = cached("corpus", _corpus_key(corpus, seed, pkgs), lambda out: build_corpus(out, corpus, seed, packages=pkgs), root=run_dir(profile) / "cache")
     return Corpus(d, pd.read_parquet(d / "functions.parquet"), pd.read_parquet(d / "code_only.parquet"), json.loads((d / "manifest.json").read_text()))
+
+def corpus_of(cfg) -> Corpus:
+    "The corpus of a run's configuration (`codesearch.config.Config`): what the later stages start from."
+    return load_corpus(cfg.profile, cfg.run.corpus, cfg.run.seed)
 
 # %% ../nbs/00_data.ipynb
 CSN_HUB = dict(path="code_search_net", revision="refs/convert/parquet")

@@ -5,6 +5,7 @@
 # %% ../nbs/05b_minilm_ft.ipynb 4
 from __future__ import annotations
 import json, time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,8 @@ import torch
 import torch.nn.functional as F
 
 from .baselines import load_minilm
-from .data import load_corpus
+from .config import Config
+from .data import corpus_of
 from .pretrain import device
 from .run import cached, run_dir
 
@@ -30,33 +32,33 @@ def _embed(st, texts: list[str], dev) -> torch.Tensor:
     feats = st.tokenize(texts)
     return st({k: v.to(dev) if torch.is_tensor(v) else v for k, v in feats.items()})["sentence_embedding"]
 
-def finetune_minilm(train, valid, P: dict) -> tuple[object, dict]:
-    "all-MiniLM-L6-v2 fine-tuned on `train` (query, code) pairs as `P` says; (model, history with valid MRR at the end)."
+def finetune_minilm(train, valid, cfg: Config) -> tuple[object, dict]:
+    "all-MiniLM-L6-v2 fine-tuned on `train` (query, code) pairs as `cfg` says; (model, history with valid MRR at the end)."
     from codesearch.evaluate import evaluate_pool
-    torch.manual_seed(P["seed"]); rng = np.random.default_rng(P["seed"]); dev = device()
-    st = load_minilm(str(dev), P["ft_max_seq_length"]); st.train()
-    opt = torch.optim.AdamW(st.parameters(), lr=P["ft_lr"])
-    steps, B = P["ft_steps"], P["ft_batch_size"]; warm = max(1, steps // 10)
+    torch.manual_seed(cfg.run.seed); rng = np.random.default_rng(cfg.run.seed); dev = device()
+    st = load_minilm(str(dev), cfg.minilm_ft.ft_max_seq_length); st.train()
+    opt = torch.optim.AdamW(st.parameters(), lr=cfg.minilm_ft.ft_lr)
+    steps, B = cfg.minilm_ft.ft_steps, cfg.minilm_ft.ft_batch_size; warm = max(1, steps // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
     Q, D = train["query"].tolist(), train["code"].tolist()
     order, pos, losses, t0 = rng.permutation(len(Q)), 0, [], time.time()
     for step in range(steps):
         if pos + B > len(order): order, pos = rng.permutation(len(Q)), 0
         idx = order[pos:pos + B]; pos += B
-        loss = mnrl_loss(_embed(st, [Q[i] for i in idx], dev), _embed(st, [D[i] for i in idx], dev), P["ft_scale"])
+        loss = mnrl_loss(_embed(st, [Q[i] for i in idx], dev), _embed(st, [D[i] for i in idx], dev), cfg.minilm_ft.ft_scale)
         opt.zero_grad(set_to_none=True); loss.backward(); torch.nn.utils.clip_grad_norm_(st.parameters(), 1.0); opt.step(); sched.step()
         losses.append(float(loss))
     secs = time.time() - t0; st.eval()
-    v = valid.iloc[:P["valid_max"]]
+    v = valid.iloc[:cfg.run.valid_max]
     VQ = st.encode(v["query"].tolist(), batch_size=64, normalize_embeddings=True); VD = st.encode(v["code"].tolist(), batch_size=64, normalize_embeddings=True)
     vm = evaluate_pool(lambda r: VQ[r] @ VD.T, np.arange(len(v)), len(v), protocols=("full-pool",))["full-pool"]["mrr"]
     return st, dict(steps=steps, seconds=secs, losses=losses, valid_mrr=vm, epochs=steps * B / len(Q), n_pairs=len(Q), batch=B)
 
-def minilm_ft_model(P: dict) -> Path:
-    "Folder of the fine-tuned MiniLM for the parameters `P` (trained and cached on first use)."
-    C = load_corpus(P["profile"], P["corpus"], P["seed"])
-    keys = ("seed", "ft_steps", "ft_batch_size", "ft_lr", "ft_max_seq_length", "ft_scale", "valid_max")
+def minilm_ft_model(cfg: Config) -> Path:
+    "Folder of the fine-tuned MiniLM of the configuration `cfg` (trained and cached on first use)."
+    C = corpus_of(cfg)
     def build(d):
-        st, info = finetune_minilm(C.split("train"), C.split("valid"), P)
+        st, info = finetune_minilm(C.split("train"), C.split("valid"), cfg)
         st.save(str(d), safe_serialization=True); (d / "train.json").write_text(json.dumps(info, indent=1))
-    return cached("minilm-ft", dict(stage="minilm-ft", corpus=C.manifest["content_hash"], **{k: P[k] for k in keys}, v=1), build, root=run_dir(P["profile"]) / "cache")
+    key = dict(stage="minilm-ft", corpus=C.manifest["content_hash"], seed=cfg.run.seed, valid_max=cfg.run.valid_max, **asdict(cfg.minilm_ft), v=2)  # v2: the config's section
+    return cached("minilm-ft", key, build, root=run_dir(cfg.profile) / "cache")

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .config import Config
 from .contrastive import training_pairs, pair_keys, unique_batches, train_contrastive, stage_models
 from .pretrain import TrainConfig, embed, dist_info
 from .run import cached, run_dir, stable_hash
@@ -90,30 +91,30 @@ def mine(C, tok, model_dir: Path, profile: str, rows: np.ndarray, q_len: int, c_
     return cached("neg", key, build, root=run_dir(profile) / "cache")
 
 # %% ../nbs/06_negatives.ipynb
-def stage_hardneg(P: dict) -> dict:
-    "05's models plus the hard-negative rounds (per seed in `hn_seeds`) and the in-batch control, for parameters `P`; returns their folders and mining folders."
-    S = stage_models(P)
+def stage_hardneg(cfg: Config) -> dict:
+    "05's models plus the hard-negative rounds (per seed in `hn_seeds`) and the in-batch control, for the configuration `cfg`; returns their folders and mining folders."
+    S = stage_models(cfg)
     C, tok, base, tau = S["corpus"], S["tokenizer"], S["runs"]["scratch-contrastive"], S["tau"]
     qs, cs, _ = training_pairs(C)
     ckey, qkey = pair_keys(qs, cs)
-    B, steps = P["con_batch_size"], P["hn_steps"]
+    B, steps = cfg.contrastive.con_batch_size, cfg.negatives.hn_steps
     def train_round(init, rseed, negatives):
-        cfg = TrainConfig(steps=0, batch_size=B, lr=P["hn_lr"], seed=rseed, amp=P["amp"])
-        return train_contrastive(C, tok, init, P["profile"], P["model_size"], tau, cfg, ("doc", "sig"), P["con_query_length"], P["con_code_length"],
-                                 P["con_chunk"], 1, 1, P["eval_seq_length"], steps, 0, P["valid_max"], negatives=negatives)
+        tc = TrainConfig(steps=0, batch_size=B, lr=cfg.negatives.hn_lr, seed=rseed, amp=cfg.run.amp)
+        return train_contrastive(C, tok, init, cfg.profile, cfg.pretrain.model_size, tau, tc, ("doc", "sig"), cfg.contrastive.con_query_length, cfg.contrastive.con_code_length,
+                                 cfg.contrastive.con_chunk, 1, 1, cfg.contrastive.eval_seq_length, steps, 0, cfg.run.valid_max, negatives=negatives)
     rounds, control = [], []
-    for s in P["hn_seeds"]:
+    for s in cfg.negatives.hn_seeds:
         init = base
-        for r in range(P["hn_rounds"]):
+        for r in range(cfg.negatives.hn_rounds):
             rseed = 1000 * (s + 1) + r  # a fresh data order per round: the pairs this round trains on, and mines for
             batches = unique_batches(ckey, qkey, B, rseed, 0)
             if len(batches) < steps: raise ValueError(f"hn_steps={steps} needs {steps} batches of {B} but one epoch has {len(batches)}: lower hn_steps")
             rows = np.sort(np.concatenate(batches[:steps]))
-            mdir = mine(C, tok, init, P["profile"], rows, P["con_query_length"], P["con_code_length"], P["hn_topk"], P["hn_sample"], P["hn_ratio"],
-                        P["hn_jaccard"], P["hn_pool"], rseed)
+            mdir = mine(C, tok, init, cfg.profile, rows, cfg.contrastive.con_query_length, cfg.contrastive.con_code_length, cfg.negatives.hn_topk, cfg.negatives.hn_sample, cfg.negatives.hn_ratio,
+                        cfg.negatives.hn_jaccard, cfg.negatives.hn_pool, rseed)
             init = train_round(init, rseed, np.load(mdir / "negatives.npy"))
             rounds.append(dict(seed=s, round=r + 1, model=init, mined=mdir))
-            if s == P["hn_seeds"][0] and P["hn_control"]:
+            if s == cfg.negatives.hn_seeds[0] and cfg.negatives.hn_control:
                 control.append(dict(seed=s, round=r + 1, model=train_round(control[-1]["model"] if control else base, rseed, None)))
     return dict(stage=S, base=base, rounds=rounds, control=control)
 
@@ -121,7 +122,7 @@ def round_valid_mrr(model_dir: Path) -> float:
     "Validation MRR a round's model reached (its one validation, at the end of the round)."
     return json.loads((Path(model_dir) / "train.json").read_text())["history"][-1]["valid_mrr"]
 
-def hardneg_model(P: dict) -> Path:
+def hardneg_model(cfg: Config) -> Path:
     "The `scratch-hardneg` model folder: the round of seed `hn_seeds[0]` with the best validation MRR (trained on first use)."
-    H = stage_hardneg(P)
-    return max((r["model"] for r in H["rounds"] if r["seed"] == P["hn_seeds"][0]), key=round_valid_mrr)
+    H = stage_hardneg(cfg)
+    return max((r["model"] for r in H["rounds"] if r["seed"] == cfg.negatives.hn_seeds[0]), key=round_valid_mrr)

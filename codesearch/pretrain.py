@@ -18,7 +18,7 @@ from .run import cached, run_dir, stable_hash
 
 # %% auto 0
 __all__ = ['ENCODER_SIZES', 'PEAK_BF16_TFLOPS', 'encoder_config', 'epoch_batches', 'pad_batch', 'mask_tokens', 'dist_info',
-           'dist_close', 'agree', 'TrainConfig', 'train', 'mlm_texts', 'MaskedLM', 'device', 'pretrain_mlm',
+           'dist_close', 'agree', 'TrainConfig', 'train', 'mlm_texts', 'MaskedLM', 'device', 'pretrain_mlm', 'mlm_of',
            'flops_per_token', 'throughput_metrics', 'embed']
 
 # %% ../nbs/04_pretrain.ipynb
@@ -213,6 +213,14 @@ def pretrain_mlm(C, tok, tok_dir: Path, profile: str, size: str, seq_len: int, c
             (d / "train.json").write_text(json.dumps(dict(curve=res["curve"], seconds=res["seconds"], steps=res["step"], epochs=res["epoch"], n_texts=len(texts),
                                                           n_tokens=n_tok, params=sum(p.numel() for p in model.parameters()))))
     return cached("mlm", key, build, root=root)
+
+def mlm_of(cfg) -> tuple[object, object, Path]:
+    "(corpus, tokenizer, MLM encoder folder) of a run's configuration: what stage 05 starts from."
+    from codesearch.data import corpus_of
+    from codesearch.tokenizer import tokenizer_of
+    C = corpus_of(cfg); tok, tok_dir = tokenizer_of(cfg, C); p = cfg.pretrain
+    tc = TrainConfig(steps=p.mlm_steps, batch_size=p.mlm_batch_size, lr=p.mlm_lr, seed=cfg.run.seed, ckpt_every=max(10, p.mlm_steps // 10), amp=cfg.run.amp)
+    return C, tok, pretrain_mlm(C, tok, tok_dir, cfg.profile, p.model_size, p.mlm_seq_length, tc)
 
 # %% ../nbs/04_pretrain.ipynb
 PEAK_BF16_TFLOPS = {"H100": 989.0, "H200": 989.0, "A100": 312.0, "L40S": 362.0, "L4": 121.0, "A10": 125.0}  # dense, vendor figures

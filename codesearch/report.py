@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .run import check_profile, load_params, lock_state, project_root
+from .config import load_config
+from .run import check_profile, lock_state, project_root
 
 # %% auto 0
 __all__ = ['QUALITY', 'StageFailed', 'stage_notebooks', 'declared_parameters', 'run_stages', 'hardware', 'git_state', 'versions',
@@ -179,16 +180,17 @@ def run_report(profile: str, # smoke | cpu | gpu
     "Run every stage notebook of `profile` and render its report; returns the report folder."
     check_profile(profile)
     root = project_root()
-    params = load_params(profile)
-    params.update(overrides or {})
-    params.update({k: v for k, v in dict(cosqa_dir=cosqa_dir, csn_dir=csn_dir).items() if v is not None})
+    overrides = {**(overrides or {}), **{k: v for k, v in dict(cosqa_dir=cosqa_dir, csn_dir=csn_dir).items() if v is not None}}
+    cfg = load_config(profile, overrides)  # every key checked once, before any stage runs
     out = Path(out or root / "reports" / profile)
-    params["report_dir"] = str(out.relative_to(root)) if out.is_relative_to(root) else str(out)
+    report_dir = str(out.relative_to(root)) if out.is_relative_to(root) else str(out)
+    # each notebook gets the profile, the report folder, the overrides (so that --set reaches the stages it starts from) and its own keys
+    params = dict(cfg.flat(), profile=profile, report_dir=report_dir, overrides=overrides)
     out.mkdir(parents=True, exist_ok=True); (out / "figures").mkdir(exist_ok=True)
     for f in [out / "metrics.json", *(out / "figures").glob("*.png"), *out.glob("*.ipynb")]: f.unlink(missing_ok=True)  # a report is one run
     t0 = time.time()
     times = run_stages(profile, out, params, nbs)
-    run = dict(profile=profile, params=params, overrides=overrides or {}, git=git_state(root), lock=lock_state(root), versions=versions(), hardware=hardware(), stage_seconds=times,
+    run = dict(profile=profile, params=cfg.flat(), overrides=overrides, git=git_state(root), lock=lock_state(root), versions=versions(), hardware=hardware(), stage_seconds=times,
                minutes=round((time.time() - t0) / 60, 1), finished=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     (out / "run.json").write_text(json.dumps(run, indent=1))
     render_readme(out)

@@ -12,8 +12,8 @@ import yaml
 from filelock import FileLock
 
 # %% auto 0
-__all__ = ['PROFILES', 'LOCK_FILE', 'project_root', 'check_profile', 'run_dir', 'report_path', 'load_params', 'lock_state',
-           'stable_hash', 'cached', 'metric_rows', 'record']
+__all__ = ['PROFILES', 'LOCK_FILE', 'project_root', 'check_profile', 'run_dir', 'report_path', 'lock_state', 'stable_hash',
+           'cached', 'metric_rows', 'record']
 
 # %% ../nbs/run.ipynb
 PROFILES = ("smoke", "cpu", "gpu")
@@ -42,12 +42,6 @@ def report_path(profile: str, report_dir: str | None = None) -> Path:
     if not p.is_absolute(): p = project_root() / p
     (p / "figures").mkdir(parents=True, exist_ok=True)
     return p
-
-def load_params(profile: str) -> dict:
-    "The papermill parameters of `profile`, read from `params/<profile>.yaml`."
-    f = project_root() / "params" / f"{check_profile(profile)}.yaml"
-    if not f.exists(): raise FileNotFoundError(f"{f} is missing: every profile needs its parameter file under params/")
-    return yaml.safe_load(f.read_text()) or {}
 
 # %% ../nbs/run.ipynb
 LOCK_FILE = "requirements-lock.txt"

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import json, math, re, time
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -14,11 +15,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
+from .config import Config
 from .pretrain import device, mean_pool
 from .run import cached, run_dir
 
 # %% auto 0
-__all__ = ['PAD', 'GENERATORS', 'S2S_KEYS', 'bleu_tokens', 'corpus_bleu', 'RNNSeq2Seq', 'TransformerSeq2Seq', 'load_generator',
+__all__ = ['PAD', 'GENERATORS', 'bleu_tokens', 'corpus_bleu', 'RNNSeq2Seq', 'TransformerSeq2Seq', 'load_generator',
            'class_weights', 'pad_ids', 'tokenize_pairs', 'seq2seq_loss', 'valid_loss', 'train_seq2seq', 'seq2seq_model',
            'summarize', 'code_vectors', 'fit_ridge', 'apply_map']
 
@@ -186,47 +188,44 @@ def valid_loss(model, src, tin, tout, batch_size: int = 128) -> float:
     model.train(was)
     return tot / max(n, 1)
 
-def train_seq2seq(kind: str, tok, train, valid, P: dict) -> tuple[nn.Module, dict]:
+def train_seq2seq(kind: str, tok, train, valid, cfg: Config) -> tuple[nn.Module, dict]:
     "Train generator `kind` on `train`'s (code → query) pairs; (model, history with the training and validation curves)."
-    torch.manual_seed(P["seed"]); rng = np.random.default_rng(P["seed"])
-    src, tin, tout = tokenize_pairs(tok, train["code"].tolist(), train["query"].tolist(), P["s2s_code_length"], P["s2s_summary_length"])
-    v = valid.iloc[:P["valid_max"]]
-    vsrc, vtin, vtout = tokenize_pairs(tok, v["code"].tolist(), v["query"].tolist(), P["s2s_code_length"], P["s2s_summary_length"])
+    torch.manual_seed(cfg.run.seed); rng = np.random.default_rng(cfg.run.seed)
+    src, tin, tout = tokenize_pairs(tok, train["code"].tolist(), train["query"].tolist(), cfg.seq2seq.s2s_code_length, cfg.seq2seq.s2s_summary_length)
+    v = valid.iloc[:cfg.run.valid_max]
+    vsrc, vtin, vtout = tokenize_pairs(tok, v["code"].tolist(), v["query"].tolist(), cfg.seq2seq.s2s_code_length, cfg.seq2seq.s2s_summary_length)
     V, dev = len(tok), device()
-    args = dict(vocab_size=V, dim=P["s2s_dim"], layers=P["s2s_layers"], bos=tok.bos_token_id, eos=tok.eos_token_id)
-    if kind == "transformer": args["max_len"] = max(P["s2s_code_length"], P["s2s_summary_length"]) + 2
+    args = dict(vocab_size=V, dim=cfg.seq2seq.s2s_dim, layers=cfg.seq2seq.s2s_layers, bos=tok.bos_token_id, eos=tok.eos_token_id)
+    if kind == "transformer": args["max_len"] = max(cfg.seq2seq.s2s_code_length, cfg.seq2seq.s2s_summary_length) + 2
     if kind not in GENERATORS: raise ValueError(f"unknown generator {kind!r}: choose one of {', '.join(GENERATORS)}")
     m = GENERATORS[kind](**args).to(dev).train()
-    w = class_weights(tout, V, P["s2s_class_weight"]).to(dev)
-    opt = torch.optim.AdamW(m.parameters(), lr=P["s2s_lr"], weight_decay=0.01)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(P["s2s_steps"], P["s2s_warmup"]))
-    B, order, pos, t0 = P["s2s_batch_size"], rng.permutation(len(src)), 0, time.time()
+    w = class_weights(tout, V, cfg.seq2seq.s2s_class_weight).to(dev)
+    opt = torch.optim.AdamW(m.parameters(), lr=cfg.seq2seq.s2s_lr, weight_decay=0.01)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(cfg.seq2seq.s2s_steps, cfg.seq2seq.s2s_warmup))
+    B, order, pos, t0 = cfg.seq2seq.s2s_batch_size, rng.permutation(len(src)), 0, time.time()
     hist = dict(kind=kind, train_loss=[], valid=[(0, valid_loss(m, vsrc, vtin, vtout))], n_pairs=len(src), params=sum(p.numel() for p in m.parameters()))
-    for step in range(P["s2s_steps"]):
+    for step in range(cfg.seq2seq.s2s_steps):
         if pos + B > len(order): order, pos = rng.permutation(len(src)), 0
         idx = order[pos:pos + B]; pos += B
         logits = m(pad_ids([src[i] for i in idx]).to(dev), pad_ids([tin[i] for i in idx]).to(dev))
-        loss = seq2seq_loss(logits, pad_ids([tout[i] for i in idx]).to(dev), w, P["s2s_label_smoothing"])
+        loss = seq2seq_loss(logits, pad_ids([tout[i] for i in idx]).to(dev), w, cfg.seq2seq.s2s_label_smoothing)
         opt.zero_grad(set_to_none=True); loss.backward(); nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step(); sched.step()
         hist["train_loss"].append(loss.item())
-        if (step + 1) % P["s2s_eval_every"] == 0 or step + 1 == P["s2s_steps"]: hist["valid"].append((step + 1, valid_loss(m, vsrc, vtin, vtout)))
-    hist.update(seconds=time.time() - t0, steps=P["s2s_steps"], epochs=P["s2s_steps"] * B / len(src))
+        if (step + 1) % cfg.seq2seq.s2s_eval_every == 0 or step + 1 == cfg.seq2seq.s2s_steps: hist["valid"].append((step + 1, valid_loss(m, vsrc, vtin, vtout)))
+    hist.update(seconds=time.time() - t0, steps=cfg.seq2seq.s2s_steps, epochs=cfg.seq2seq.s2s_steps * B / len(src))
     return m.cpu().eval(), hist
 
-S2S_KEYS = ("seed", "vocab_size", "tokenizer_sentences", "s2s_dim", "s2s_layers", "s2s_code_length", "s2s_summary_length", "s2s_batch_size", "s2s_steps",
-            "s2s_lr", "s2s_warmup", "s2s_label_smoothing", "s2s_class_weight", "s2s_eval_every", "valid_max")
-
-def seq2seq_model(kind: str, P: dict) -> Path:
-    "Folder of generator `kind` trained with the parameters `P` (trained and cached on first use): the model, `train.json`, the tokenizer."
-    from codesearch.data import load_corpus
-    from codesearch.tokenizer import load_tokenizer
-    C = load_corpus(P["profile"], P["corpus"], P["seed"])
-    tok, _ = load_tokenizer(P["profile"], C, P["vocab_size"], "unigram", P["tokenizer_sentences"], P["seed"])
-    key = dict(stage="seq2seq", kind=kind, corpus=C.manifest["content_hash"], **{k: P[k] for k in S2S_KEYS}, v=1)
+def seq2seq_model(kind: str, cfg: Config) -> Path:
+    "Folder of generator `kind` of the configuration `cfg` (trained and cached on first use): the model, `train.json`, the tokenizer."
+    from codesearch.data import corpus_of
+    from codesearch.tokenizer import tokenizer_of
+    C = corpus_of(cfg); tok, tok_dir = tokenizer_of(cfg, C)
+    s2s = {k: v for k, v in asdict(cfg.seq2seq).items() if k not in ("s2s_kinds", "s2s_bleu_max", "s2s_map_pairs", "s2s_ridge")}  # what training depends on
+    key = dict(stage="seq2seq", kind=kind, corpus=C.manifest["content_hash"], tok=tok_dir.name, seed=cfg.run.seed, valid_max=cfg.run.valid_max, **s2s, v=2)
     def build(d):
-        m, hist = train_seq2seq(kind, tok, C.split("train"), C.split("valid"), P)
+        m, hist = train_seq2seq(kind, tok, C.split("train"), C.split("valid"), cfg)
         m.save(d); tok.save_pretrained(str(d / "tokenizer")); (d / "train.json").write_text(json.dumps(hist, indent=1))
-    return cached("s2s", key, build, root=run_dir(P["profile"]) / "cache")
+    return cached("s2s", key, build, root=run_dir(cfg.profile) / "cache")
 
 # %% ../nbs/05c_seq2seq.ipynb
 @torch.no_grad()

@@ -15,7 +15,7 @@ from .run import cached, run_dir, stable_hash
 
 # %% auto 0
 __all__ = ['NL', 'SPECIALS', 'prepare', 'train_sentencepiece', 'fast_tokenizer', 'training_texts', 'load_tokenizer',
-           'tokenizer_stats']
+           'tokenizer_of', 'tokenizer_stats']
 
 # %% ../nbs/03_tokenizer.ipynb
 NL = "⏎"
@@ -71,6 +71,11 @@ def load_tokenizer(profile: str, C, vocab_size: int, model_type: str = "unigram"
     if model_type != "unigram": return spm.SentencePieceProcessor(model_file=str(d / "spm.model")), d
     from transformers import AutoTokenizer
     return AutoTokenizer.from_pretrained(str(d / "hf")), d
+
+def tokenizer_of(cfg, C=None):
+    "(fast tokenizer, folder): the unigram tokenizer of a run's configuration, the one later stages use (`C`: its corpus, if already loaded)."
+    from codesearch.data import corpus_of
+    return load_tokenizer(cfg.profile, C if C is not None else corpus_of(cfg), cfg.tokenizer.vocab_size, "unigram", cfg.tokenizer.tokenizer_sentences, cfg.run.seed)
 
 # %% ../nbs/03_tokenizer.ipynb
 def tokenizer_stats(lengths: list[int], n_unknown: int, max_len: int) -> dict:

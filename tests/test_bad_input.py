@@ -10,7 +10,7 @@ import pytest
 
 from codesearch.data import DatasetUnavailable, Package, build_corpus, load_codesearchnet, load_cosqa
 from codesearch.evaluate import evaluate_pool, gold_ranks
-from codesearch.run import load_params
+from codesearch.config import load_config
 
 GOOD = '''
 def area(width, height):
@@ -85,7 +85,7 @@ def test_unknown_profile_cli(root):
     assert "unknown profile 'laptop'" in r.stderr and "smoke, cpu, gpu" in r.stderr
     assert not (root / "reports" / "laptop").exists()
     with pytest.raises(ValueError, match="choose one of smoke, cpu, gpu"):
-        load_params("laptop")
+        load_config("laptop")
 
 
 def test_nan_scores_never_score_well():

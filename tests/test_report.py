@@ -32,7 +32,7 @@ def test_report_runs_stages_and_renders(tmp_path):
     readme = (out / "README.md").read_text()
     assert "| local | full-pool | bm25 | 0.2500 |" in readme
     run = json.loads((out / "run.json").read_text())
-    assert run["profile"] == "smoke" and run["params"]["report_dir"] == str(out) and "00_demo.ipynb" in run["stage_seconds"]
+    assert run["profile"] == "smoke" and run["params"]["corpus"] == "smoke" and "00_demo.ipynb" in run["stage_seconds"]
     assert (out / "00_demo.ipynb").exists() and not (out / "notes.ipynb").exists()
 
 

@@ -115,8 +115,7 @@ def test_ddp_contrastive_step_equals_full_batch(tmp_path):
 
 def test_codesearch_train_under_torchrun(tmp_path, root):
     "The smoke profile's stages 03-05 run unchanged on two gloo ranks and leave loadable sentence-transformers folders."
-    (tmp_path / "params").mkdir()
-    (tmp_path / "params" / "smoke.yaml").write_text((root / "params" / "smoke.yaml").read_text())
+    (tmp_path / "params").symlink_to(root / "params")  # the profile's parameters; the run folder (data/) is the test's own
     env = dict(os.environ, CODESEARCH_HOME=str(tmp_path), OMP_NUM_THREADS="1")
     r = subprocess.run([str(Path(sys.executable).parent / "torchrun"), "--standalone", "--nproc_per_node", "2", "-m", "codesearch.cli", "train", "--profile", "smoke"],
                        capture_output=True, text=True, timeout=900, env=env, cwd=tmp_path)
