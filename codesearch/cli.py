@@ -32,6 +32,9 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("--kind", default="flat", choices=["flat", "hnsw"], help="FAISS index: exact (flat, default) or HNSW for very large trees")
     x.add_argument("--variant", default=None, help="int8 variant of the encoder: tensor-s8, tensor-u8, channel-s8 (default) or channel-u8")
     x.add_argument("--threads", type=_count, default=0, help="encoder threads (default 0: all cores)")
+    x.add_argument("--include", action="append", default=[], metavar="GLOB", help="index only the files matching a glob (gitignore syntax, relative to each path; repeatable)")
+    x.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave out files and folders matching a glob (repeatable), e.g. --exclude 'tests/'")
+    x.add_argument("--no-gitignore", action="store_true", help="also index what .gitignore files ignore")
     x.add_argument("--encoder-cache", default=os.environ.get("CODESEARCH_CACHE"),
                    help="folder that keeps ONNX exports of models between builds (default: $CODESEARCH_CACHE; none: each new index exports its model)")
     v = sub.add_parser("serve", help="the HTTP search service and its web page", description="Serve an index folder over HTTP (see `codesearch.service`).")
@@ -117,7 +120,8 @@ def _search(args) -> int:
 def _index(args) -> int:
     from codesearch.indexer import DEFAULT_VARIANT, build_search_index, summary_text
     import json
-    try: out = build_search_index(args.paths, args.out, args.model, args.kind, args.variant or DEFAULT_VARIANT, threads=args.threads, cache=args.encoder_cache)
+    try: out = build_search_index(args.paths, args.out, args.model, args.kind, args.variant or DEFAULT_VARIANT, threads=args.threads, cache=args.encoder_cache,
+                                  include=args.include, exclude=args.exclude, gitignore=not args.no_gitignore)
     except (ValueError, FileNotFoundError) as e: return _fail("index", e)
     except KeyboardInterrupt:
         print(f"codesearch index: interrupted; {args.out} is as it was before", file=sys.stderr); return 130
@@ -145,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "loadtest":
         import json
-        from codesearch.service import load_test
+        from codesearch.client import load_test
         try: queries = json.loads(open(args.queries, encoding="utf-8").read())
         except (OSError, ValueError) as e: return _fail("loadtest", f"--queries {args.queries}: {e}")
         if not isinstance(queries, list) or not queries or not all(isinstance(q, str) and q.strip() for q in queries):

@@ -11,7 +11,8 @@ from .encoder import model_window
 
 # %% auto 0
 __all__ = ['VARIANTS', 'DEFAULT_VARIANT', 'TOKENIZER_FILES', 'mean_pool', 'load_embedder', 'export_onnx', 'quantize_onnx',
-           'optimize_onnx', 'check_variant', 'copy_tokenizer', 'minilm_path', 'model_source', 'export_encoder']
+           'optimize_onnx', 'check_variant', 'copy_tokenizer', 'minilm_path', 'model_source', 'encoder_info',
+           'export_encoder']
 
 # %% ../nbs/export.ipynb
 VARIANTS = {"tensor-s8": (False, "QInt8"), "tensor-u8": (False, "QUInt8"), "channel-s8": (True, "QInt8"), "channel-u8": (True, "QUInt8")}
@@ -104,6 +105,11 @@ def model_source(model: str) -> tuple[str, Path]:
     return p.resolve().name, p.resolve()
 
 # %% ../nbs/export.ipynb
+def encoder_info(model: str, variant: str = DEFAULT_VARIANT, name: str | None = None) -> dict:
+    "What `encoder.json` will say of the export of `model`: its name, source folder, int8 variant and window (the model is checked, nothing exported)."
+    check_variant(variant); mname, src = model_source(model)
+    return dict(model=name or mname, source=str(src), variant=variant, max_seq_length=model_window(src))
+
 def _same(folder: Path | None, info: dict) -> bool:
     "Whether `folder` is a finished encoder folder exported with `info`."
     try: return folder is not None and json.loads((Path(folder) / "encoder.json").read_text()) == info and (Path(folder) / "model.onnx").is_file()
@@ -115,8 +121,7 @@ def export_encoder(model: str, out: Path, variant: str = DEFAULT_VARIANT,
                    name: str | None = None, # the model's name in the index (default: 'all-MiniLM-L6-v2' or the folder's name)
                   ) -> dict:
     "Write the int8 ONNX encoder of `model` ('minilm' or a model folder) into the new folder `out`; returns its `encoder.json`."
-    check_variant(variant); mname, src = model_source(model); out = Path(out)
-    info = dict(model=name or mname, source=str(src), variant=variant, max_seq_length=model_window(src))
+    info, src, out = encoder_info(model, variant, name), model_source(model)[1], Path(out)
     files = [(f.name, f.stat().st_size, int(f.stat().st_mtime)) for f in sorted(src.rglob("*")) if f.is_file()]
     key = hashlib.sha256(json.dumps(dict(info, files=files, v=3), sort_keys=True).encode()).hexdigest()[:16]
     kept = Path(cache) / f"encoder-{key}" if cache else None

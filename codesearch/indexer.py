@@ -4,16 +4,17 @@
 
 # %% ../nbs/indexer.ipynb 3
 from __future__ import annotations
-import json, os, shutil, tempfile, time
+import hashlib, json, os, shutil, tempfile, time
 from pathlib import Path
 
 import numpy as np
 
 from .encoder import OnnxEncoder
-from .export import DEFAULT_VARIANT, export_encoder, model_source
-from .lexical import BM25, bm25_tokenize, save_bm25
+from .export import DEFAULT_VARIANT, encoder_info, export_encoder
+from .lexical import BM25, bm25_tokenize, load_bm25, save_bm25
 from .parse import collect_functions
-from .store import ENCODER_DIR, FUNCTION_FIELDS, FUNCTIONS_FILE, LEXICAL_DIR, META_FILE, save_index
+from .store import (ENCODER_DIR, FUNCTION_FIELDS, FUNCTIONS_FILE, LEXICAL_DIR, META_FILE, IndexFileError, check_file, read_faiss, read_meta,
+                              read_records, read_vectors, save_index)
 
 # %% auto 0
 __all__ = ['CREATED_BY', 'is_index_folder', 'check_out', 'save_search_index', 'build_search_index', 'summary_text']
@@ -63,13 +64,15 @@ def _files_under(folder: Path, sub: str) -> list[str]:
 
 def save_search_index(out: str | Path, index, # a faiss index, or (n, dim) vectors for an exact one
                       functions: list[dict], # one per vector, with `FUNCTION_FIELDS`
-                      encoder_dir: str | Path, meta: dict | None = None) -> Path:
+                      encoder_dir: str | Path, meta: dict | None = None,
+                      bm25: BM25 | None = None, # the functions' lexical index, if already built (None: built here)
+                     ) -> Path:
     "Write an index folder into the new or empty folder `out`: `index` over `functions`, their lexical index, and a copy of `encoder_dir`."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     missing = [c for c in FUNCTION_FIELDS if functions and c not in functions[0]]
     if missing: raise ValueError(f"functions lack the fields {missing}: an index folder stores {list(FUNCTION_FIELDS)}")
     if Path(encoder_dir).resolve() != (out / ENCODER_DIR).resolve(): shutil.copytree(encoder_dir, out / ENCODER_DIR)
-    save_bm25(BM25([bm25_tokenize(f["code"]) for f in functions], idf="lucene"), out / LEXICAL_DIR)  # Lucene's idf: positive on a small project too
+    save_bm25(bm25 or BM25([bm25_tokenize(f["code"]) for f in functions], idf="lucene"), out / LEXICAL_DIR)  # Lucene's idf: positive on a small project too
     info = json.loads((out / ENCODER_DIR / "encoder.json").read_text())
     extra = _files_under(out, ENCODER_DIR) + _files_under(out, LEXICAL_DIR)
     save_index(out, index, [{c: f[c] for c in FUNCTION_FIELDS} for f in functions],
@@ -94,30 +97,71 @@ def _swap(tmp: Path, out: Path):
     except BaseException: (old / out.name).rename(out); old.rmdir(); raise  # the old index back in place
     shutil.rmtree(old)
 
+def _previous(out: Path, info: dict) -> dict | None:
+    "What an earlier build in `out` left that this one can reuse (its functions, vectors, lexical index and file stats) when it used the same encoder; None otherwise."
+    if not is_index_folder(out): return None
+    try:
+        meta = read_meta(out)
+        if json.loads((out / ENCODER_DIR / "encoder.json").read_text()) != info: return None
+        records = read_records(out, meta)
+        vectors = read_vectors(out, meta) if meta["kind"] == "flat" else read_faiss(out, meta).reconstruct_n(0, meta["n"])
+        for name in meta["files"]:
+            if name.startswith(LEXICAL_DIR + "/"): check_file(out, name, meta)
+        bm = load_bm25(out / LEXICAL_DIR, len(records))
+        return dict(records=records, vectors=vectors, bm25=bm, stats=meta.get("summary", {}).get("file_stats", {}))
+    except (IndexFileError, ValueError, OSError, KeyError):
+        return None  # damaged or of another format: everything is built again
+
+def _code_key(code: str) -> str: return hashlib.sha1(code.encode("utf-8")).hexdigest()
+
+def _merge(fns: list[dict], summary: dict, prev: dict | None) -> tuple[list[dict], np.ndarray]:
+    "(the functions of this build in path and line order, and for each its row in the previous index or -1): unchanged files' functions come from the previous index, and any function whose code is unchanged keeps its row."
+    if prev is None: return fns, np.full(len(fns), -1, np.int64)
+    by_path, by_code = {}, {}
+    for row, r in enumerate(prev["records"]):
+        by_path.setdefault(r["path"], []).append(row); by_code.setdefault(_code_key(r["code"]), row)
+    entries = [({k: v for k, v in prev["records"][row].items() if k != "id"}, row) for p in summary["unchanged_files"] for row in by_path.get(p, [])]
+    entries += [(f, by_code.get(_code_key(f["code"]), -1)) for f in fns]
+    entries.sort(key=lambda e: (e[0]["path"], e[0]["start_line"]))
+    return [f for f, _ in entries], np.array([r for _, r in entries], np.int64)
+
 def build_search_index(paths, # folders or files of Python source
                        out: str | Path, model: str = "minilm", kind: str = "flat", variant: str = DEFAULT_VARIANT,
                        batch_size: int = 32, threads: int = 0, progress: bool = True,
                        cache: str | Path | None = None, # folder that keeps encoder exports between builds (None: none)
+                       include=(), exclude=(), gitignore: bool = True, # which files: see `codesearch.parse.python_files`
                       ) -> Path:
-    "Index every function under `paths` into the folder `out` (see above); returns `out`."
+    "Index every function under `paths` into the folder `out` (see above), reusing what an earlier build there can give; returns `out`."
     out, t0 = check_out(out, paths), time.perf_counter()
-    model_source(model)
+    info = encoder_info(model, variant)  # the model is checked before anything slow
+    prev = _previous(out, info)
     bar = None
     if progress:
         from tqdm.auto import tqdm
         bar = lambda files: tqdm(files, desc="parse", unit="file")
-    fns, summary = collect_functions(paths, is_index_folder, bar)
+    fns, summary = collect_functions(paths, is_index_folder, bar, include, exclude, gitignore, known=prev["stats"] if prev else None)
+    fns, rows = _merge(fns, summary, prev)
+    summary["unchanged_files"] = len(summary["unchanged_files"])
     if not fns: raise ValueError(f"no functions to index under {', '.join(map(str, paths))}: {summary_text(summary)}")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     try:
-        info = export_encoder(model, tmp / ENCODER_DIR, variant, reuse=out / ENCODER_DIR if is_index_folder(out) else None, cache=cache)
-        enc = OnnxEncoder(tmp / ENCODER_DIR / "model.onnx", max_length=info["max_seq_length"], threads=threads)
-        t1 = time.perf_counter(); emb = _embed(enc, [f["code"] for f in fns], batch_size, progress); t_embed = time.perf_counter() - t1
-        index = emb if kind == "flat" else _ann_index(emb, kind)
-        save_search_index(tmp, index, [dict(id=i, **f) for i, f in enumerate(fns)], tmp / ENCODER_DIR,
+        export_encoder(model, tmp / ENCODER_DIR, variant, reuse=out / ENCODER_DIR if prev else None, cache=cache)
+        new = np.nonzero(rows < 0)[0]
+        t1 = time.perf_counter()
+        fresh = _embed(OnnxEncoder(tmp / ENCODER_DIR / "model.onnx", max_length=info["max_seq_length"], threads=threads),
+                       [fns[i]["code"] for i in new], batch_size, progress) if len(new) else None
+        t_embed = time.perf_counter() - t1
+        emb = np.zeros((len(fns), fresh.shape[1] if fresh is not None else prev["vectors"].shape[1]), np.float32)
+        if fresh is not None: emb[new] = fresh
+        if prev is not None: emb[rows >= 0] = prev["vectors"][rows[rows >= 0]]
+        new_tokens = [bm25_tokenize(fns[i]["code"]) for i in new]
+        bm = prev["bm25"].update(rows, new_tokens) if prev is not None else BM25(new_tokens, idf="lucene")
+        summary.update(functions=len(fns), reindex=None if prev is None else dict(previous=len(prev["records"]), kept=int((rows >= 0).sum()), embedded=len(new),
+                                                                                   removed=len(prev["records"]) - len(set(rows[rows >= 0].tolist()))))
+        save_search_index(tmp, emb if kind == "flat" else _ann_index(emb, kind), [dict(id=i, **f) for i, f in enumerate(fns)], tmp / ENCODER_DIR,
                           dict(sources=[str(Path(p).resolve()) for p in paths], summary=summary, embed_seconds=round(t_embed, 2),
-                               seconds=round(time.perf_counter() - t0, 2), built=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())))
+                               seconds=round(time.perf_counter() - t0, 2), built=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())), bm25=bm)
         check_out(out, paths)
         _swap(tmp, out)
     except BaseException:
@@ -128,6 +172,10 @@ def build_search_index(paths, # folders or files of Python source
 def summary_text(s: dict) -> str:
     "The summary of `collect_functions` as lines for a person."
     lines = [f"read {s['files_read']:,} of {s['files']:,} Python files: {s['functions']:,} functions and methods"]
+    if s.get("reindex"):
+        r = s["reindex"]
+        lines.append(f"re-index: {r['kept']:,} functions kept with their vectors ({s.get('unchanged_files', 0):,} files unchanged), "
+                     f"{r['embedded']:,} new or changed embedded, {r['removed']:,} removed")
     if s.get("overload_stubs"): lines.append(f"left out {s['overload_stubs']:,} @overload stubs (their implementations are indexed)")
     for what, key in (("files", "skipped_files"), ("folders", "skipped_folders")):
         for why, r in sorted(s.get(key, {}).items()):

@@ -34,6 +34,14 @@ def bm25_tokenize(text: str) -> list[str]:
 # %% ../nbs/lexical.ipynb
 _LEXICAL_JSON, _LEXICAL_NPZ = "lexical.json", "lexical.npz"
 
+def _postings(docs: list[list[str]], vocab: dict, first_doc: int):
+    "(term, doc, count) of each distinct term in each document (numbered from `first_doc`), sorted by term then document, and the documents' lengths; `vocab` grows."
+    ids = np.fromiter((vocab.setdefault(t, len(vocab)) for d in docs for t in d), np.int64)
+    lens = np.fromiter((len(d) for d in docs), np.int64, count=len(docs))
+    n = first_doc + len(docs)
+    key, tf = np.unique(ids * n + np.repeat(np.arange(first_doc, n), lens), return_counts=True)
+    return key // n, key % n, tf, lens
+
 class BM25:
     "Okapi BM25 (rank-bm25's statistics) over tokenized documents, kept as postings; `scores` takes raw query strings."
     def __init__(self, docs: list[list[str]], k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25, tokenizer=bm25_tokenize,
@@ -41,27 +49,48 @@ class BM25:
                 ):
         if not docs: raise ValueError("BM25 needs at least one document")
         if idf not in ("okapi", "lucene"): raise ValueError(f"idf must be 'okapi' or 'lucene', got {idf!r}")
-        self.tokenizer, self.k1, self.b, self.epsilon, self.n, self.idf = tokenizer, float(k1), float(b), float(epsilon), len(docs), idf
+        self.tokenizer, self.k1, self.b, self.epsilon, self.idf = tokenizer, float(k1), float(b), float(epsilon), idf
         vocab: dict[str, int] = {}
-        ids = np.fromiter((vocab.setdefault(t, len(vocab)) for d in docs for t in d), np.int64)
-        lens = np.fromiter((len(d) for d in docs), np.int64, count=len(docs))
-        key, tf = np.unique(ids * len(docs) + np.repeat(np.arange(len(docs)), lens), return_counts=True)  # (term, doc) pairs, sorted by term
-        term, doc = key // len(docs), key % len(docs)
-        df = np.bincount(term, minlength=len(vocab))
-        if idf == "lucene": idf = np.log1p((len(docs) - df + 0.5) / (df + 0.5))
+        term, doc, tf, lens = _postings(docs, vocab, 0)
+        self._set(list(vocab), term, doc, tf, lens)
+
+    def _set(self, terms: list[str], term, doc, tf, lens):
+        "Postings from (term, doc, count) triples sorted by term, then document, and the documents' lengths; the weights follow. Terms in no document are dropped."
+        df = np.bincount(term, minlength=len(terms)); live = df > 0
+        if not live.all():
+            new_id = np.cumsum(live) - 1; term, df = new_id[term], df[live]
+            terms = [t for t, l in zip(terms, live) if l]
+        self.terms, self.n, self.lens, self._vocab = terms, len(lens), np.asarray(lens, np.int64), None
+        if self.idf == "lucene": idf = np.log1p((self.n - df + 0.5) / (df + 0.5))
         else:
-            idf = np.log(len(docs) - df + 0.5) - np.log(df + 0.5)
+            idf = np.log(self.n - df + 0.5) - np.log(df + 0.5)
             idf = np.where(idf < 0, self.epsilon * idf.mean(), idf) if len(idf) else idf
-        norm = self.k1 * (1 - self.b + self.b * lens / max(lens.mean(), 1e-9))
-        self.terms = list(vocab)
+        norm = self.k1 * (1 - self.b + self.b * self.lens / max(self.lens.mean(), 1e-9))
         self.indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
-        self.docs = doc.astype(np.int32)
-        self.weights = idf[term] * tf * (self.k1 + 1) / (tf + norm[doc])
+        self.docs, self.tf = np.asarray(doc, np.int32), np.asarray(tf, np.int32)
+        self.weights = idf[term] * self.tf * (self.k1 + 1) / (self.tf + norm[self.docs])
 
     @property
     def vocab(self) -> dict[str, int]:
         if getattr(self, "_vocab", None) is None: self._vocab = {t: i for i, t in enumerate(self.terms)}
         return self._vocab
+
+    def update(self, rows: np.ndarray, # for each document of the new index, its row in this one, or -1 for a new document
+               new_docs: list[list[str]], # the new documents, tokenized, in the order of the -1 entries of `rows`
+              ) -> BM25:
+        "The BM25 of a new document list built from this one's postings: only the new documents are counted again."
+        rows = np.asarray(rows, np.int64); new_at = np.nonzero(rows < 0)[0]
+        if len(new_at) != len(new_docs): raise ValueError(f"rows holds {len(new_at)} new documents but {len(new_docs)} were given")
+        remap = np.full(self.n, -1, np.int64); remap[rows[rows >= 0]] = np.nonzero(rows >= 0)[0]
+        term = np.repeat(np.arange(len(self.terms)), np.diff(self.indptr)); at = remap[self.docs]; sel = at >= 0
+        vocab = dict(self.vocab)
+        nterm, ndoc, ntf, nlens = _postings(new_docs, vocab, 0)
+        t, d, f = np.concatenate([term[sel], nterm]), np.concatenate([at[sel], new_at[ndoc]]), np.concatenate([self.tf[sel], ntf])
+        order = np.lexsort((d, t))
+        lens = np.zeros(len(rows), np.int64); lens[rows >= 0] = self.lens[rows[rows >= 0]]; lens[new_at] = nlens
+        out = BM25.__new__(BM25); out.tokenizer, out.k1, out.b, out.epsilon, out.idf = self.tokenizer, self.k1, self.b, self.epsilon, self.idf
+        out._set(list(vocab), t[order], d[order], f[order], lens)
+        return out
 
     def scores(self, queries: list[str]) -> np.ndarray:
         "(n_queries, n_docs) BM25 scores of raw query strings."
@@ -79,7 +108,7 @@ def save_bm25(bm: BM25, folder: str | Path) -> list[str]:
     "Write `bm` into `folder`; returns the names of the files written."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     (folder / _LEXICAL_JSON).write_text(json.dumps(dict(k1=bm.k1, b=bm.b, epsilon=bm.epsilon, idf=bm.idf, n=bm.n, tokenizer="bm25_tokenize", terms=bm.terms)))
-    with open(folder / _LEXICAL_NPZ, "wb") as f: np.savez(f, indptr=bm.indptr, docs=bm.docs, weights=bm.weights)
+    with open(folder / _LEXICAL_NPZ, "wb") as f: np.savez(f, indptr=bm.indptr, docs=bm.docs, tf=bm.tf, lens=bm.lens)  # counts: the weights are recomputed on load
     return [_LEXICAL_JSON, _LEXICAL_NPZ]
 
 def load_bm25(folder: str | Path, n: int | None = None, # the number of documents expected
@@ -88,14 +117,15 @@ def load_bm25(folder: str | Path, n: int | None = None, # the number of document
     folder = Path(folder)
     try:
         m = json.loads((folder / _LEXICAL_JSON).read_text())
-        with np.load(folder / _LEXICAL_NPZ) as z: indptr, docs, weights = z["indptr"], z["docs"], z["weights"]
+        with np.load(folder / _LEXICAL_NPZ) as z: indptr, docs, tf, lens = z["indptr"], z["docs"], z["tf"], z["lens"]
     except (OSError, ValueError, KeyError) as e: raise ValueError(f"{folder / _LEXICAL_JSON} or {_LEXICAL_NPZ}: not a readable lexical index ({e})") from None
+    terms, N = m["terms"], int(m["n"])
+    ok = (len(indptr) == len(terms) + 1 and indptr[0] == 0 and indptr[-1] == len(docs) == len(tf) and np.all(np.diff(indptr) > 0) and len(lens) == N
+          and (not len(docs) or 0 <= docs.min() and docs.max() < N) and (n is None or n == N))
+    if not ok: raise ValueError(f"{folder / _LEXICAL_NPZ}: its postings do not fit its {len(terms)} terms and {N} documents" + (f" (expected {n})" if n is not None else ""))
     bm = BM25.__new__(BM25)
-    bm.tokenizer, bm.k1, bm.b, bm.epsilon, bm.idf, bm.n, bm.terms = bm25_tokenize, m["k1"], m["b"], m["epsilon"], m.get("idf", "okapi"), int(m["n"]), m["terms"]
-    bm.indptr, bm.docs, bm.weights = indptr, docs, weights
-    ok = (len(indptr) == len(bm.terms) + 1 and indptr[0] == 0 and indptr[-1] == len(docs) == len(weights) and np.all(np.diff(indptr) >= 0)
-          and (not len(docs) or 0 <= docs.min() and docs.max() < bm.n) and (n is None or n == bm.n))
-    if not ok: raise ValueError(f"{folder / _LEXICAL_NPZ}: its postings do not fit its {len(bm.terms)} terms and {bm.n} documents" + (f" (expected {n})" if n is not None else ""))
+    bm.tokenizer, bm.k1, bm.b, bm.epsilon, bm.idf = bm25_tokenize, m["k1"], m["b"], m["epsilon"], m.get("idf", "okapi")
+    bm._set(terms, np.repeat(np.arange(len(terms)), np.diff(indptr)), docs, tf, lens)
     return bm
 
 # %% ../nbs/lexical.ipynb

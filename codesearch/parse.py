@@ -73,19 +73,53 @@ def _shown(f: Path) -> str:
     try: return f.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError: return f.as_posix()
 
+def _gitignore(d: Path):
+    "The patterns of `d/.gitignore` (None when there is none or it cannot be read)."
+    import pathspec
+    try: return pathspec.GitIgnoreSpec.from_lines((d / ".gitignore").read_text(errors="replace").splitlines()) if (d / ".gitignore").is_file() else None
+    except (OSError, ValueError): return None
+
+def _ancestor_rules(root: Path) -> list:
+    "(folder, patterns) of the .gitignore files above `root` up to its repository's top (the folder holding `.git`); none outside a repository, or when they ignore `root` itself (a folder named explicitly is read)."
+    rules, d = [], root
+    while True:
+        spec = _gitignore(d) if d != root else None
+        if spec is not None: rules.append((d, spec))
+        if (d / ".git").exists() or d.parent == d: break
+        d = d.parent
+    if not (d / ".git").exists(): return []
+    rules = rules[::-1]
+    between = [root, *[a for a in root.parents if a.is_relative_to(d) and a != d]]
+    return [] if any(_decided(a, True, [(b, s) for b, s in rules if a.is_relative_to(b) and a != b]) for a in between) else rules
+
+def _decided(path: Path, is_dir: bool, rules) -> bool:
+    "Whether the .gitignore rules (deepest last) ignore `path`: the deepest file with a matching pattern decides, as git does."
+    for base, spec in reversed(rules):
+        r = spec.check_file(path.relative_to(base).as_posix() + ("/" if is_dir else ""))
+        if r.include is not None: return bool(r.include)
+    return False
+
+def _globs(patterns):
+    import pathspec
+    return pathspec.PathSpec.from_lines("gitwildmatch", patterns) if patterns else None
+
 def python_files(paths, # folders or files
                  is_index_folder=None, # `f(folder) -> bool`: folders to leave out as indexes
-                ) -> tuple[list[tuple[Path, str, str]], list[tuple[str, str]]]:
-    "((file, package, shown path) of every Python file under `paths`, sorted; (shown path, reason) of every folder or link not walked)."
-    found, skipped, walked = {}, [], set()
+                 include=(), # globs (gitignore syntax, relative to each given folder): index only the files matching one
+                 exclude=(), # globs: leave out the files and folders matching one
+                 gitignore: bool = True, # honour the .gitignore files of the tree (and of its repository above it)
+                ) -> tuple[list[tuple[Path, str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
+    "((file, package, shown path) of every Python file under `paths`, sorted; (shown path, reason) of every folder, and of every .py file, not read)."
+    found, skipped, skipped_files, walked = {}, [], [], set()
+    inc, exc = _globs(include), _globs(exclude)
     for p in map(Path, paths):
         if not p.exists(): raise FileNotFoundError(f"{p} does not exist: pass folders or files of Python source")
         root = Path(os.path.abspath(p))
         if p.is_file(): found.setdefault(os.path.realpath(p), (root, root.parent.name, _shown(root))); continue
         package = p.resolve().name
-        stack = [root]
+        stack = [(root, _ancestor_rules(root) if gitignore else [])]
         while stack:
-            d = stack.pop()
+            d, rules = stack.pop()
             real = os.path.realpath(d)
             if real in walked:
                 skipped.append((_shown(d), "link to a folder already walked")); continue
@@ -93,19 +127,26 @@ def python_files(paths, # folders or files
             try: entries = sorted(os.scandir(d), key=lambda e: e.name)
             except OSError as e:
                 skipped.append((_shown(d), f"unreadable folder ({e.strerror})")); continue
+            spec = _gitignore(d) if gitignore else None
+            if spec is not None: rules = rules + [(d, spec)]
             subdirs = []
             for e in entries:
-                path = Path(e.path)
+                path = Path(e.path); rel = path.relative_to(root).as_posix()
                 try: is_dir, is_file = e.is_dir(), e.is_file()
                 except OSError: is_dir = is_file = False
                 if is_dir:
-                    why = _folder_reason(path, is_index_folder)
+                    why = _folder_reason(path, is_index_folder) or ("ignored by .gitignore" if _decided(path, True, rules) else None) \
+                          or ("excluded by --exclude" if exc is not None and exc.match_file(rel + "/") else None)
                     if why: skipped.append((_shown(path), why))
-                    else: subdirs.append(path)
-                elif is_file and e.name.endswith(".py"): found.setdefault(os.path.realpath(path), (path, package, _shown(path)))
+                    else: subdirs.append((path, rules))
+                elif is_file and e.name.endswith(".py"):
+                    why = ("ignored by .gitignore" if _decided(path, False, rules) else None) or ("excluded by --exclude" if exc is not None and exc.match_file(rel) else None) \
+                          or ("not matched by --include" if inc is not None and not inc.match_file(rel) else None)
+                    if why: skipped_files.append((_shown(path), why))
+                    else: found.setdefault(os.path.realpath(path), (path, package, _shown(path)))
                 elif e.is_symlink() and e.name.endswith(".py") and not is_file: skipped.append((_shown(path), "broken link"))
             stack += reversed(subdirs)
-    return sorted(found.values(), key=lambda t: t[2]), skipped
+    return sorted(found.values(), key=lambda t: t[2]), skipped, skipped_files
 
 # %% ../nbs/parse.ipynb
 def _examples(pairs, n: int = 3) -> dict[str, dict]:
@@ -123,16 +164,27 @@ def parse_source_file(path: Path) -> tuple[list[dict], int, str | None]:
     except (SyntaxError, ValueError, RecursionError, MemoryError): return [], 0, "syntax_error"  # ValueError: NUL bytes; RecursionError: absurd nesting
     except OSError: return [], 0, "unreadable"
 
+def _stat(f: Path) -> list[int]:
+    try: st = f.stat(); return [st.st_size, st.st_mtime_ns]
+    except OSError: return [-1, -1]
+
 def collect_functions(paths, is_index_folder=None, progress=None, # `progress(files)` wraps the file list, e.g. with tqdm
+                      include=(), exclude=(), gitignore: bool = True, # as `python_files`
+                      known: dict | None = None, # shown path -> [size, mtime_ns, overload stubs] of files read by an earlier build: those unchanged are not parsed again
                      ) -> tuple[list[dict], dict]:
-    "(functions with `package` and `path`, in path and line order; summary of what was read and skipped)."
-    files, skipped_dirs = python_files(paths, is_index_folder)
-    fns, bad, stubs = [], [], 0
+    "(functions with `package` and `path`, in path and line order; summary of what was read, skipped, and left unchanged (`unchanged_files`: their functions are the caller's to reuse))."
+    files, skipped_dirs, bad = python_files(paths, is_index_folder, include, exclude, gitignore)
+    fns, stubs, stats, unchanged = [], 0, {}, []
     for f, pkg, shown in (progress(files) if progress else files):
+        st = _stat(f)
+        if known is not None and known.get(shown, [])[:2] == st:
+            unchanged.append(shown); stats[shown] = known[shown]; stubs += known[shown][2]; continue
         got, n_stubs, why = parse_source_file(f)
         stubs += n_stubs
         if why: bad.append((shown, why))
+        else: stats[shown] = st + [n_stubs]
         fns += [dict(package=pkg, path=shown, **fn) for fn in got]
-    summary = dict(files=len(files), files_read=len(files) - len(bad), functions=len(fns), overload_stubs=stubs,
-                   skipped_files=_examples(bad), skipped_folders=_examples(skipped_dirs))
+    unread = sum(why in ("undecodable", "syntax_error", "unreadable") for _, why in bad)
+    summary = dict(files=len(files), files_read=len(files) - unread, functions=len(fns), overload_stubs=stubs,
+                   skipped_files=_examples(bad), skipped_folders=_examples(skipped_dirs), file_stats=stats, unchanged_files=unchanged)
     return fns, summary

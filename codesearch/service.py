@@ -4,26 +4,26 @@
 
 # %% ../nbs/service.ipynb 3
 from __future__ import annotations
-import asyncio, collections, contextlib, logging, os, socket, sys, threading, time
+import asyncio, collections, contextlib, logging, os, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from urllib.parse import quote
 
 import numpy as np
+import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-import orjson
 from starlette.routing import Route
 
 from .ann import set_threads
+from .page import error_html, function_html, highlight, page_html
 from .search import IndexSearcher, check_k, check_query, MAX_K
 
 # %% auto 0
-__all__ = ['MAX_BODY', 'ENCODE_CHUNK', 'SEARCH_FIELDS', 'GET_FIELDS', 'PAGE_TEMPLATE', 'LRU', 'Batcher', 'Service', 'FastJSON',
-           'create_app', 'highlight', 'function_html', 'page_html', 'serve', 'free_port', 'ServiceProcess', 'load_test']
+__all__ = ['MAX_BODY', 'ENCODE_CHUNK', 'SEARCH_FIELDS', 'GET_FIELDS', 'LRU', 'Batcher', 'Service', 'FastJSON', 'create_app',
+           'serve']
 
 # %% ../nbs/service.ipynb
 class LRU:
@@ -206,9 +206,7 @@ def _error(request: Request, exc: HTTPException) -> JSONResponse:
 
 def _error_page(exc: HTTPException) -> HTMLResponse:
     "An HTML page for an error on a page route (a person followed a link)."
-    from html import escape
-    return HTMLResponse(f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{exc.status_code}</title></head><body>"
-                        f"<h1>{exc.status_code}</h1><p id='error'>{escape(str(exc.detail))}</p><p><a href='/'>← search</a></p></body></html>", status_code=exc.status_code)
+    return HTMLResponse(error_html(exc.status_code, str(exc.detail)), status_code=exc.status_code)
 
 async def _read_json(request: Request, max_body: int) -> dict:
     "The request's JSON object, read up to `max_body` bytes."
@@ -291,80 +289,6 @@ def create_app(searcher: IndexSearcher, max_batch: int = 32, max_wait_ms: float 
     return app
 
 # %% ../nbs/service.ipynb
-def _formatter(**kw):
-    from pygments.formatters import HtmlFormatter
-    return HtmlFormatter(cssclass="hl", **kw)
-
-def highlight(code: str, cache: LRU | None = None, key=None) -> str:
-    "`code` as Pygments HTML spans (escaped), cached under `key`."
-    got = cache.get(key) if cache is not None else None
-    if got is None:
-        from pygments import highlight as hl
-        from pygments.lexers import PythonLexer
-        got = hl(code, PythonLexer(), _formatter(nowrap=True))
-        if cache is not None: cache.put(key, got)
-    return got
-
-def function_html(f: dict) -> str:
-    "The page of one indexed function: its name, path and lines, and its code with line numbers and anchors."
-    from html import escape
-    from pygments import highlight as hl
-    from pygments.lexers import PythonLexer
-    body = hl(f["code"], PythonLexer(), _formatter(linenos="inline", linenostart=int(f["start_line"]), lineanchors="L", anchorlinenos=True))
-    title = escape(f"{f['func_name']} — {f['path']}:{f['start_line']}")
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title><style>{_css()}</style></head><body>"
-            f"<p><a href='/'>← search</a></p><h1><code>{escape(f['func_name'])}</code></h1>"
-            f"<p class='where'>{escape(f['package'])} · <span id='loc'>{escape(f['path'])}:{int(f['start_line'])}–{int(f['end_line'])}</span></p>{body}</body></html>")
-
-def _css() -> str:
-    return ("body{font:15px/1.45 system-ui,sans-serif;max-width:62rem;margin:1.5rem auto;padding:0 1rem;color:#1d1d1f}"
-            "form{display:flex;gap:.5rem}input[type=search]{flex:1;font-size:1.05rem;padding:.45rem}button,select{font-size:1rem}"
-            "#results{padding-left:1.6rem}.hit{margin:.9rem 0}.meta{display:flex;gap:.9rem;align-items:baseline;flex-wrap:wrap}"
-            ".score{color:#666;font-variant-numeric:tabular-nums}.where{color:#555}#status{color:#555;margin:.6rem 0}"
-            ".hl{background:#f6f8fa;padding:.5rem .7rem;overflow:auto;max-height:22rem;font-size:13px;border-radius:4px}"
-            + _formatter().get_style_defs(".hl"))
-
-PAGE_TEMPLATE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>codesearch</title><style>/*CSS*/</style></head><body>
-<h1>codesearch</h1><p id="about" class="where"></p>
-<form id="form" role="search"><input type="search" id="q" name="q" maxlength="1000" autofocus placeholder="describe a function, e.g. read a json file">
-<select id="k" aria-label="results"><option>5</option><option selected>10</option><option>20</option></select><button type="submit">Search</button></form>
-<div id="status" role="status"></div><ol id="results"></ol>
-<script>
-const $ = id => document.getElementById(id);
-function el(tag, cls, text) { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
-async function run(q, k) {
-  $("status").textContent = "searching…"; $("results").replaceChildren();
-  let r, body;
-  try { r = await fetch("/api/search?html=1&k=" + k + "&q=" + encodeURIComponent(q)); body = await r.json(); }
-  catch (e) { $("status").textContent = "the service did not answer: " + e; return; }
-  if (!r.ok) { $("status").textContent = body.error; return; }
-  $("status").textContent = body.results.length + " results in " + body.took_ms + " ms" + (body.cached ? " (cached)" : "");
-  for (const h of body.results) {
-    const li = el("li", "hit"), meta = el("div", "meta"), a = el("a", "loc", h.path + ":" + h.start_line);
-    a.href = "/function/" + h.id + "#L-" + h.start_line;
-    meta.append(el("code", "name", h.func_name), a, el("span", "score", "score " + h.score.toFixed(3)));
-    const pre = el("pre", "hl"); pre.innerHTML = h.html;  // Pygments output: the code is escaped on the server
-    li.append(meta, pre); $("results").append(li);
-  }
-}
-$("form").addEventListener("submit", e => {
-  e.preventDefault(); const q = $("q").value;
-  history.replaceState(null, "", "?q=" + encodeURIComponent(q)); run(q, $("k").value);
-});
-const q0 = new URLSearchParams(location.search).get("q");
-if (q0) { $("q").value = q0; run(q0, $("k").value); }
-fetch("/healthz").then(r => r.json()).then(h => { $("about").textContent = h.functions + " functions · model " + h.model; });
-</script></body></html>"""
-
-_PAGE: str | None = None
-def page_html() -> str:
-    "The search page (rendered once: Pygments is imported when the page is first served)."
-    global _PAGE
-    if _PAGE is None: _PAGE = PAGE_TEMPLATE.replace("/*CSS*/", _css())
-    return _PAGE
-
-# %% ../nbs/service.ipynb
 def serve(index: str | Path, host: str = "127.0.0.1", port: int = 8000, max_batch: int = 32, max_wait_ms: float = 1.0, cache_size: int = 4096,
           threads: int = 1, max_body: int = MAX_BODY, log_level: str = "warning",
           workers: int = 0, # batch workers (threads), each with `threads` encoder and FAISS threads; 0: one per core that `threads` leaves
@@ -387,83 +311,3 @@ def serve(index: str | Path, host: str = "127.0.0.1", port: int = 8000, max_batc
         signal.signal(sig, lambda *_: None)
     uvicorn.Server(config).run()
     print("codesearch: stopped", flush=True)
-
-def free_port() -> int:
-    "A TCP port free on the loopback interface now."
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
-
-class ServiceProcess:
-    "`codesearch serve --index INDEX ARGS…` in a child process on a free loopback port; `with` waits for /healthz and stops it with SIGTERM."
-    def __init__(self, index: str | Path, *args, timeout: float = 120):
-        self.port, self.timeout, self.proc, self.output = free_port(), timeout, None, ""
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.cmd = [sys.executable, "-m", "codesearch.cli", "serve", "--index", str(index), "--port", str(self.port), *map(str, args)]
-
-    def __enter__(self):
-        import subprocess, urllib.request
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        t0 = time.monotonic()
-        while True:
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as r:
-                    if r.status == 200: return self
-            except OSError: pass
-            if self.proc.poll() is not None: raise RuntimeError(f"the service exited with {self.proc.returncode}:\n{self.proc.stdout.read()}")
-            if time.monotonic() - t0 > self.timeout: self.stop(); raise TimeoutError(f"the service did not answer /healthz within {self.timeout} s:\n{self.output}")
-            time.sleep(0.1)
-
-    def stop(self) -> int:
-        "SIGTERM, then wait; the exit status (its output is in `.output`)."
-        import signal, subprocess
-        if self.proc.poll() is None: self.proc.send_signal(signal.SIGTERM)
-        try: self.output += self.proc.communicate(timeout=60)[0] or ""
-        except subprocess.TimeoutExpired: self.proc.kill(); self.output += self.proc.communicate()[0] or ""
-        return self.proc.returncode
-
-    def __exit__(self, *exc): self.stop()
-
-# %% ../nbs/service.ipynb
-async def _connection(host: str, port: int, paths: list[str], stop_at: float, stats: dict, record: bool):
-    reader = writer = None
-    while time.perf_counter() < stop_at:
-        if writer is None:
-            try: reader, writer = await asyncio.open_connection(host, port)
-            except OSError:
-                if record: stats["errors"] += 1
-                await asyncio.sleep(0.01); continue
-        path = paths[stats["next"] % len(paths)]; stats["next"] += 1
-        t = time.perf_counter()
-        try:
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode("ascii"))
-            head = await reader.readuntil(b"\r\n\r\n")
-            status, length, hit = int(head[9:12]), 0, False
-            for line in head.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":"); name = name.strip().lower()
-                if name == b"content-length": length = int(value)
-                elif name == b"x-cache": hit = value.strip() == b"hit"
-            await reader.readexactly(length)
-        except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-            if record: stats["errors"] += 1
-            if writer is not None: writer.close()
-            writer = None; continue
-        if record:
-            stats["latency"].append(time.perf_counter() - t); stats["hits"] += hit; stats["errors"] += status != 200
-    if writer is not None: writer.close()
-
-def load_test(url: str, queries: list[str], concurrency: int = 8, seconds: float = 5.0, k: int = 10, warmup: float = 1.0) -> dict:
-    "Latency percentiles (ms), queries/s, errors and cache hit rate of searches for `queries` at `concurrency` against the service at `url`."
-    from urllib.parse import urlsplit
-    u = urlsplit(url); host, port = u.hostname, u.port or 80
-    paths = [f"/api/search?k={k}&q={quote(q)}" for q in queries]
-    stats = dict(next=0, latency=[], hits=0, errors=0)
-    async def run(duration, record):
-        stop_at = time.perf_counter() + duration
-        await asyncio.gather(*(_connection(host, port, paths, stop_at, stats, record) for _ in range(concurrency)))
-    import uvloop  # the client shares the cores with the service: uvloop's loop leaves more of them to it than asyncio's (about +14% queries/s in a trial)
-    if warmup > 0: uvloop.run(run(warmup, False))
-    t0 = time.perf_counter(); uvloop.run(run(seconds, True)); elapsed = time.perf_counter() - t0
-    lat = np.array(stats["latency"]) * 1000; n = len(lat)
-    pct = lambda q: round(float(np.percentile(lat, q)), 3) if n else None
-    return dict(concurrency=concurrency, seconds=round(elapsed, 2), requests=n, errors=int(stats["errors"]), qps=round(n / elapsed, 1),
-                p50_ms=pct(50), p95_ms=pct(95), p99_ms=pct(99), cache_hit_rate=round(stats["hits"] / n, 4) if n else None, distinct_queries=len(queries), sent=int(stats["next"]))

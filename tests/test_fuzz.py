@@ -11,7 +11,7 @@ from codesearch.cli import main
 from codesearch.indexer import build_search_index
 from codesearch.run import project_root
 from codesearch.search import IndexSearcher
-from codesearch.service import ServiceProcess
+from codesearch.client import ServiceProcess
 
 FUZZ = settings(max_examples=200, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 surrogate = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)

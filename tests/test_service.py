@@ -6,7 +6,7 @@ import pytest
 
 from codesearch.run import project_root
 from codesearch.indexer import build_search_index
-from codesearch.service import ServiceProcess, load_test
+from codesearch.client import ServiceProcess, load_test
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def test_load_test_counts_and_cache(index, tmp_path):
 
 
 def test_load_test_against_nothing_counts_errors():
-    from codesearch.service import free_port
+    from codesearch.client import free_port
     r = load_test(f"http://127.0.0.1:{free_port()}", ["parse a file"], concurrency=2, seconds=0.3, warmup=0.0)
     assert r["requests"] == 0 and r["errors"] > 0
 

@@ -6,12 +6,12 @@ import pytest
 
 from codesearch.indexer import build_search_index
 from codesearch.run import project_root
-from codesearch.service import free_port
+from codesearch.client import free_port
 
 BLOCKED = ["torch", "transformers", "sentence_transformers", "pandas", "scipy", "yaml", "filelock", "papermill", "nbdev"] + \
-          [f"codesearch.{m}" for m in ("data", "evaluate", "baselines", "tokenizer", "pretrain", "contrastive", "csn_baselines", "minilm_ft",
-                                       "seq2seq", "negatives", "quantize", "index", "challenge", "run", "report")]
-TOOL = ["parse", "lexical", "encoder", "export", "ann", "store", "indexer", "search", "service", "cli"]
+          [f"codesearch.{m}" for m in ("data", "loaders", "evaluate", "baselines", "tokenizer", "pretrain", "contrastive", "csn_baselines", "minilm_ft",
+                                       "seq2seq", "negatives", "quantize", "index", "challenge", "run", "report", "config")]
+TOOL = ["parse", "lexical", "encoder", "export", "ann", "store", "indexer", "search", "page", "service", "client", "cli"]
 
 BLOCKER = textwrap.dedent(f"""
     import importlib.abc, runpy, sys

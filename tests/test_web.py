@@ -13,7 +13,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from codesearch.run import project_root
 from codesearch.indexer import build_search_index
-from codesearch.service import ServiceProcess
+from codesearch.client import ServiceProcess
 
 CHROMIUM, DRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
