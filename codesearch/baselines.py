@@ -41,15 +41,9 @@ def encode(model, texts: list[str], batch_size: int = 32, desc: str = "encode") 
     return out.astype(np.float32)
 
 def cached_embeddings(model_id: str, model_fn, texts: list[str], root: Path, batch_size: int = 32, desc: str = "encode") -> tuple[np.ndarray, dict]:
-    "Embeddings of `texts` by the model `model_fn()` (loaded only on a cache miss), and the timing of their computation."
-    def build(d):
-        m = model_fn(); t0 = time.perf_counter()
-        e = encode(m, texts, batch_size, desc)
-        secs = time.perf_counter() - t0
-        np.save(d / "emb.npy", e)
-        (d / "meta.json").write_text(json.dumps(dict(model=model_id, n=len(texts), seconds=secs, per_s=len(texts) / max(secs, 1e-9), batch_size=batch_size)))
-    d = cached("emb", dict(model=model_id, texts=stable_hash(list(texts), 40), n=len(texts)), build, root=root)
-    return np.load(d / "emb.npy"), json.loads((d / "meta.json").read_text())
+    "Embeddings of `texts` by the sentence-transformers model `model_fn()` (loaded only on a cache miss), through the run's shared embedding cache (`embed_cached`), and their timing."
+    from codesearch.evaluate import embed_cached
+    return embed_cached(model_id, lambda t: encode(model_fn(), t, batch_size, desc), texts, root, dict(batch_size=batch_size))
 
 def truncation_rate(tokenizer, texts: list[str], max_len: int = 256) -> float:
     "Share of `texts` longer than `max_len` tokens (special tokens included) under `tokenizer`."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb 4
 from __future__ import annotations
-import ast, gzip, hashlib, importlib.metadata as md, io, json, keyword, os, re, sys, sysconfig, textwrap, time, tokenize, zlib
+import ast, hashlib, importlib.metadata as md, io, json, keyword, os, re, sys, sysconfig, textwrap, time, tokenize, zlib
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -18,10 +18,9 @@ from .parse import function_nodes, is_overload, normalise_newlines, read_source
 from .run import cached, lock_state, run_dir, stable_hash, project_root
 
 # %% auto 0
-__all__ = ['SMOKE_PACKAGES', 'SPLITS', 'SPLIT_RULE', 'CORPUS_FORMAT', 'COLUMNS', 'CSN_HUB', 'Package', 'discover_packages',
-           'text_tokens', 'code_tokens', 'first_paragraph', 'extract_functions', 'parse_file', 'near_duplicates',
-           'split_of', 'split_packages', 'build_corpus', 'Corpus', 'load_corpus', 'corpus_of', 'DatasetUnavailable',
-           'remove_docstring', 'load_codesearchnet', 'load_cosqa']
+__all__ = ['SMOKE_PACKAGES', 'SPLITS', 'SPLIT_RULE', 'CORPUS_FORMAT', 'COLUMNS', 'Package', 'discover_packages', 'text_tokens',
+           'code_tokens', 'first_paragraph', 'extract_functions', 'parse_file', 'near_duplicates', 'split_of',
+           'split_packages', 'build_corpus', 'Corpus', 'load_corpus', 'corpus_of']
 
 # %% ../nbs/00_data.ipynb
 SMOKE_PACKAGES = ("argparse", "calendar", "configparser", "csv", "dataclasses", "difflib", "email", "enum", "fractions", "ftplib",
@@ -305,66 +304,3 @@ def load_corpus(profile: str = "smoke", corpus="smoke", seed: int = 0) -> Corpus
 def corpus_of(cfg) -> Corpus:
     "The corpus of a run's configuration (`codesearch.config.Config`): what the later stages start from."
     return load_corpus(cfg.profile, cfg.run.corpus, cfg.run.seed)
-
-# %% ../nbs/00_data.ipynb
-CSN_HUB = dict(path="code_search_net", revision="refs/convert/parquet")
-
-class DatasetUnavailable(FileNotFoundError):
-    "A data set the run asked for is missing; the message says how to supply it."
-
-def remove_docstring(code: str) -> str:
-    "`code` with its function's docstring lines removed (code that does not parse, e.g. Python 2, drops the first string literal)."
-    try:
-        fn = next((n for n in ast.walk(ast.parse(textwrap.dedent(code))) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
-        if fn is not None: return _function_record(fn, textwrap.dedent(code).splitlines(keepends=True), fn.name, "")["code"]
-    except (SyntaxError, ValueError, RecursionError): pass
-    return re.sub(r'^[ \t]*[rRuUbB]?("""|\'\'\')[\s\S]*?\1[ \t]*\n?', "", code, count=1, flags=re.M)
-
-def _csn_frame(rows: pd.DataFrame, split: str) -> pd.DataFrame:
-    df = pd.DataFrame({"repo": rows["repo"], "path": rows["path"], "func_name": rows["func_name"],
-                       "original_string": rows["original_string"], "docstring": rows["docstring"]})
-    df["code"] = rows["code"].map(remove_docstring)
-    df["code_tokens"] = rows["code_tokens"].map(list)
-    df["query"] = rows["docstring"].map(first_paragraph)
-    df["docstring_tokens"] = rows["docstring_tokens"].map(list)
-    df["url"] = rows["url"]; df["language"] = "python"; df["partition"] = split
-    df["package"] = df["repo"]; df["id"] = np.arange(len(df))
-    return df
-
-def load_codesearchnet(split: str = "test", path: str | Path | None = None, revision: str = CSN_HUB["revision"]) -> pd.DataFrame:
-    "CodeSearchNet Python `split` in the corpus schema, from local `jsonl.gz` files under `path` or from the hub."
-    if split not in SPLITS: raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-    if path is not None:
-        p = Path(path)
-        files = sorted(set(p.rglob(f"*_{split}_*.jsonl.gz")) | set(p.rglob(f"{split}/*.jsonl.gz"))) if p.exists() else []
-        if not files: raise DatasetUnavailable(f"no CodeSearchNet {split} files (*_{split}_*.jsonl.gz) under {p}: unzip python.zip from the CodeSearchNet challenge there, or pass csn_dir=None to use the hub")
-        rows = [json.loads(l) for f in files for l in gzip.open(f, "rt", encoding="utf-8")]
-        return _csn_frame(pd.DataFrame(rows), split)
-    try:
-        import datasets
-        ds = datasets.load_dataset("parquet", data_files={split: f"hf://datasets/{CSN_HUB['path']}@{revision}/python/{split}/*.parquet"}, split=split)
-    except Exception as e:
-        raise DatasetUnavailable(f"CodeSearchNet Python could not be loaded from the hub ({type(e).__name__}: {str(e)[:200]}). "
-                                 f"Offline? Download python.zip of the CodeSearchNet challenge, unzip it, and pass its folder as csn_dir (make report CSN_DIR=...)") from None
-    return _csn_frame(ds.to_pandas(), split)
-
-# %% ../nbs/00_data.ipynb
-def load_cosqa(path: str | Path | None, split: str = "dev") -> tuple[pd.DataFrame, pd.DataFrame]:
-    "CoSQA retrieval `split` from folder `path` (relative: from the project root): (queries with `gold` pool ids, pool in the corpus schema with `id`)."
-    p = (Path(path) if Path(path).is_absolute() else project_root() / path) if path else None
-    qf = p / f"cosqa-retrieval-{split}-500.json" if p else None
-    if qf is not None and not qf.exists(): qf = next(iter(sorted(p.glob(f"cosqa-retrieval-{split}*.json"))), qf) if p.exists() else qf
-    mf = p / "code_idx_map.txt" if p else None
-    missing = [str(f) for f in (qf, mf) if f is None or not f.exists()]
-    if missing: raise DatasetUnavailable(f"CoSQA files missing: {missing or 'no cosqa_dir given'}. Put cosqa-retrieval-{split}-500.json and code_idx_map.txt "
-                                         f"(CoCLR repository, data/search/) in one folder and pass it as cosqa_dir (make report COSQA_DIR=...), or data/cosqa/")
-    items, cmap = json.loads(qf.read_text()), json.loads(mf.read_text())
-    pool = pd.DataFrame({"code": list(cmap), "id": list(cmap.values())}).sort_values("id").reset_index(drop=True)
-    if not (pool["id"].to_numpy() == np.arange(len(pool))).all(): raise ValueError(f"{mf}: ids are not 0..{len(pool) - 1}")
-    q = pd.DataFrame({"qid": [it["idx"] for it in items], "query": [it["doc"] for it in items], "gold": [int(it["retrieval_idx"]) for it in items]})
-    bad = [it["idx"] for it in items if cmap.get(it["code"]) != it["retrieval_idx"]]
-    if bad: raise ValueError(f"{qf}: {len(bad)} queries whose code is not pool entry retrieval_idx, e.g. {bad[:3]}")
-    pool["code_tokens"] = pool["code"].map(code_tokens)
-    pool["func_name"] = pool["code"].str.extract(r"def\s+(\w+)", expand=False).fillna("")
-    pool["url"] = "cosqa:" + pool["id"].astype(str); pool["language"] = "python"; pool["partition"] = split
-    return q, pool

@@ -4,15 +4,17 @@
 
 # %% ../nbs/01_evaluate.ipynb 4
 from __future__ import annotations
-import csv, math
+import csv, json, math, time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 # %% auto 0
-__all__ = ['gold_ranks', 'rank_metrics', 'csn_groups', 'evaluate_pool', 'load_relevance', 'ndcg_relevance']
+__all__ = ['gold_ranks', 'rank_metrics', 'csn_groups', 'evaluate_pool', 'load_relevance', 'ndcg_relevance', 'Benchmark',
+           'benchmarks', 'embed_cached', 'RetrievalEvaluator']
 
 # %% ../nbs/01_evaluate.ipynb
 def gold_ranks(scores: np.ndarray, # (n_queries, n_candidates) scores, higher is better
@@ -105,3 +107,82 @@ def ndcg_relevance(predictions: dict[str, list[str]], # query -> ranked urls
         ideal = _dcg(sorted(judged.values(), reverse=True)[:k] if k else sorted(judged.values(), reverse=True))
         if ideal > 0: scores.append(_dcg([judged.get(u, 0.0) for u in ranked]) / ideal)
     return float(np.mean(scores)) if scores else float("nan")
+
+# %% ../nbs/01_evaluate.ipynb
+@dataclass
+class Benchmark:
+    "Queries ranked against a pool: what a system is scored on."
+    dataset: str                  # "local" (held-out packages) or "cosqa-dev"
+    split: str                    # the split the queries come from: "test" or "dev"
+    queries: list[str]
+    pool: list[str]               # the code of the pool's functions
+    gold: np.ndarray              # (n_queries,) each query's function in the pool
+    protocols: tuple = ("full-pool",)
+
+def benchmarks(C, # the run's corpus (`codesearch.data.Corpus`)
+               cosqa_dir: str | None = None) -> list[Benchmark]:
+    "The report's benchmarks: the corpus's test split (full-pool, csn-1000) and, when its files are found, CoSQA's dev queries (full-pool)."
+    from codesearch.loaders import DatasetUnavailable, load_cosqa
+    test = C.split("test")
+    out = [Benchmark("local", "test", test["query"].tolist(), test["code"].tolist(), np.arange(len(test)), ("full-pool", "csn-1000"))]
+    if cosqa_dir:
+        try: cq, cpool = load_cosqa(cosqa_dir)
+        except DatasetUnavailable as e: print(f"CoSQA skipped: {e}"); return out
+        out.append(Benchmark("cosqa-dev", "dev", cq["query"].tolist(), cpool["code"].tolist(), cq["gold"].to_numpy(), ("full-pool",)))
+    return out
+
+def embed_cached(encoder: str, # names the encoder: its weights and window (e.g. "minilm-256")
+                 encode: Callable[[list[str]], np.ndarray], # texts -> (n, dim) unit vectors
+                 texts: list[str], root: Path, info: dict | None = None, # recorded with the timing (e.g. the batch size)
+                ) -> tuple[np.ndarray, dict]:
+    "(n, dim) embeddings of `texts` by `encoder`, computed once per content and kept under `root`; and how fast they were computed."
+    from codesearch.run import cached, stable_hash
+    def build(d):
+        t0 = time.perf_counter(); e = np.asarray(encode(list(texts)), dtype=np.float32); secs = time.perf_counter() - t0
+        np.save(d / "emb.npy", e)
+        (d / "meta.json").write_text(json.dumps(dict(model=encoder, n=len(texts), seconds=secs, per_s=len(texts) / max(secs, 1e-9), **(info or {}))))
+    d = cached("emb", dict(model=encoder, texts=stable_hash(list(texts), 40), n=len(texts)), build, root=root)
+    return np.load(d / "emb.npy"), json.loads((d / "meta.json").read_text())
+
+# %% ../nbs/01_evaluate.ipynb
+class RetrievalEvaluator:
+    "Scores systems on the same benchmarks and records one row per (dataset, protocol, metric) in the results table."
+    def __init__(self, stage: str, benchmarks: list[Benchmark], metrics_path: Path | None = None, # where rows are recorded (None: kept in `.rows` only)
+                 seed: int = 0, cache: Path | None = None): # the shared embedding cache (None: nothing kept)
+        self.stage, self.benchmarks, self.path, self.seed, self.cache = stage, benchmarks, metrics_path, seed, cache
+        self.rows, self.results = [], {}
+
+    def embed(self, texts: list[str], encode, encoder: str | None) -> np.ndarray:
+        "Embeddings of `texts`, from the shared cache when the encoder is named."
+        if encoder is None or self.cache is None: return np.asarray(encode(list(texts)), dtype=np.float32)
+        return embed_cached(encoder, encode, texts, self.cache)[0]
+
+    def __call__(self, system: str, # the row's model name
+                 encode=None, # texts -> (n, dim) unit vectors: queries, and the pool unless `encode_code` is given
+                 encode_code=None, # the pool's encoder, for two-tower systems
+                 scores=None, # `benchmark -> (query rows -> (len(rows), len(pool)) scores)`, for systems that do not embed (BM25)
+                 encoder: str | None = None, # names the encoder for the shared cache (two towers: its name is suffixed -query / -code)
+                 params: dict | None = None, datasets=None) -> dict:
+        "{(dataset, protocol): metrics} of `system` on every benchmark (or those in `datasets`); the rows are recorded."
+        from codesearch.run import metric_rows, record
+        if (encode is None) == (scores is None): raise ValueError("give a system either `encode` (an embedding model) or `scores`")
+        out, rows = {}, []
+        for b in self.benchmarks:
+            if datasets and b.dataset not in datasets: continue
+            if scores is not None: fn = scores(b)
+            else:
+                two = encode_code is not None
+                Q = self.embed(b.queries, encode, encoder and (f"{encoder}-query" if two else encoder))
+                D = self.embed(b.pool, encode_code or encode, encoder and (f"{encoder}-code" if two else encoder))
+                fn = lambda r, Q=Q, D=D: Q[r] @ D.T
+            res = evaluate_pool(fn, b.gold, len(b.pool), b.protocols, seed=self.seed)
+            for p, m in res.items():
+                out[(b.dataset, p)] = m; rows += metric_rows(self.stage, system, b.dataset, b.split, p, m, params)
+        self.results[system] = out; self.rows += rows
+        if self.path is not None: record(rows, self.path)
+        return out
+
+    def table(self) -> "pd.DataFrame":
+        "Every result so far: rows (dataset, protocol, system), columns the metrics."
+        import pandas as pd
+        return pd.DataFrame([dict(dataset=d, protocol=p, model=s, **m) for s, r in self.results.items() for (d, p), m in r.items()]).set_index(["dataset", "protocol", "model"])

@@ -15,8 +15,8 @@ from .config import load_config
 from .run import check_profile, lock_state, project_root
 
 # %% auto 0
-__all__ = ['QUALITY', 'StageFailed', 'stage_notebooks', 'declared_parameters', 'run_stages', 'hardware', 'git_state', 'versions',
-           'quality_table', 'cost_table', 'render_readme', 'run_report']
+__all__ = ['QUALITY', 'StageFailed', 'stage_notebooks', 'declared_parameters', 'strip_hidden', 'run_stages', 'hardware',
+           'git_state', 'versions', 'quality_table', 'cost_table', 'render_readme', 'run_report']
 
 # %% ../nbs/report.ipynb
 class StageFailed(RuntimeError):
@@ -38,6 +38,13 @@ def _kernel() -> str:
     from jupyter_client.kernelspec import KernelSpecManager
     return "codesearch" if "codesearch" in KernelSpecManager().find_kernel_specs() else "python3"
 
+def strip_hidden(path: Path):
+    "Drop the cells marked `#| hide` (the inline tests) from an executed copy: they ran, and the report shows the chapter."
+    import nbformat
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells = [c for c in nb.cells if not c.source.lstrip().startswith("#| hide")]
+    nbformat.write(nb, str(path))
+
 def run_stages(profile: str, out: Path, params: dict, nbs: Path | None = None, kernel: str | None = None) -> dict:
     "Execute the stage notebooks into `out`, each with the `params` its parameter cell declares; returns seconds per notebook; raises `StageFailed`."
     import papermill as pm
@@ -51,6 +58,7 @@ def run_stages(profile: str, out: Path, params: dict, nbs: Path | None = None, k
             pm.execute_notebook(str(nb), str(out / nb.name), parameters={k: v for k, v in params.items() if k in declared}, kernel_name=kernel, language="python", cwd=str(nb.parent), progress_bar=False, log_output=False)
         except PapermillExecutionError as e:
             raise StageFailed(f"{nb.name} failed in cell {e.exec_count} ({e.ename}: {e.evalue}); executed copy kept at {out / nb.name}") from None
+        strip_hidden(out / nb.name)
         times[nb.name] = round(time.time() - t0, 1)
         print(f"    done in {times[nb.name]:.0f} s", flush=True)
     return times

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from codesearch.data import DatasetUnavailable, Package, build_corpus, load_codesearchnet, load_cosqa
+from codesearch.data import Package, build_corpus
+from codesearch.loaders import DatasetUnavailable, load_codesearchnet, load_cosqa
 from codesearch.evaluate import evaluate_pool, gold_ranks
 from codesearch.config import load_config
 

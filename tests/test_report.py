@@ -24,7 +24,7 @@ record(metric_rows("00_demo", "bm25", "local", "test", "full-pool", {"mrr": 0.25
 
 def test_report_runs_stages_and_renders(tmp_path):
     nbs = tmp_path / "nbs"; nbs.mkdir()
-    _nb(nbs / "00_demo.ipynb", STAGE)
+    _nb(nbs / "00_demo.ipynb", "#| hide\nfrom fastcore.test import test_eq\ntest_eq(1 + 1, 2); HIDDEN_RAN = True", STAGE + "assert HIDDEN_RAN")
     _nb(nbs / "notes.ipynb", "raise RuntimeError('unnumbered notebooks are not stages')")
     out = run_report("smoke", nbs=nbs, out=tmp_path / "rep")
     rows = json.loads((out / "metrics.json").read_text())
@@ -34,6 +34,8 @@ def test_report_runs_stages_and_renders(tmp_path):
     run = json.loads((out / "run.json").read_text())
     assert run["profile"] == "smoke" and run["params"]["corpus"] == "smoke" and "00_demo.ipynb" in run["stage_seconds"]
     assert (out / "00_demo.ipynb").exists() and not (out / "notes.ipynb").exists()
+    cells = nbformat.read(str(out / "00_demo.ipynb"), as_version=4).cells  # the inline test ran (the stage asserts it) and is not in the report's copy
+    assert not any("#| hide" in c.source for c in cells) and any("record(metric_rows" in c.source for c in cells)
 
 
 def test_failing_stage_names_notebook_and_cell_and_keeps_copy(tmp_path):
