@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 # %% auto 0
-__all__ = ['STOPWORDS', 'split_identifier', 'bm25_tokenize', 'BM25', 'save_bm25', 'load_bm25', 'top_k']
+__all__ = ['STOPWORDS', 'split_identifier', 'words', 'bm25_tokenize', 'BM25', 'save_bm25', 'load_bm25', 'top_k']
 
 # %% ../nbs/lexical.ipynb
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
@@ -21,6 +21,12 @@ STOPWORDS = frozenset("a an the of to in on for and or is are be by with from as
 def split_identifier(word: str) -> list[str]:
     "Parts of a snake_case / camelCase identifier, lower-cased."
     return [p.lower() for part in word.split("_") for p in _CAMEL.split(part) if p]
+
+_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+
+def words(text: str) -> list[str]:
+    "The lower-cased words of text and code, identifiers split at `_`, camelCase and digits: the units of a static `words` encoder (one regex pass, ~10k functions/s)."
+    return [w.lower() for w in _PART.findall(text)]
 
 def bm25_tokenize(text: str) -> list[str]:
     "Identifier-aware tokens: each identifier's parts, plus the identifier itself when it has several."
