@@ -17,7 +17,7 @@ from .run import cached, run_dir, stable_hash
 from .search import check_query
 
 # %% auto 0
-__all__ = ['load_minilm', 'encode', 'cached_embeddings', 'truncation_rate', 'Searcher', 'peak_rss_mb', 'latency_ms']
+__all__ = ['load_minilm', 'STEncoder', 'minilm_encoder', 'truncation_rate', 'Searcher', 'peak_rss_mb', 'latency_ms']
 
 # %% ../nbs/02_baselines.ipynb
 def load_minilm(device: str | None = None, max_seq_length: int = 256):
@@ -33,17 +33,36 @@ def _cuda() -> bool:
     return torch.cuda.is_available()
 
 # %% ../nbs/02_baselines.ipynb
-def encode(model, texts: list[str], batch_size: int = 32, desc: str = "encode") -> np.ndarray:
-    "(len(texts), dim) L2-normalised float32 embeddings, with a progress bar."
-    out = model.encode(list(texts), batch_size=batch_size, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False) if len(texts) <= batch_size else \
-          np.concatenate([model.encode(list(texts[s:s + batch_size * 8]), batch_size=batch_size, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
-                          for s in tqdm(range(0, len(texts), batch_size * 8), desc=desc, mininterval=10)])
-    return out.astype(np.float32)
+class STEncoder:
+    "A sentence-transformers model as the study embeds with it: loaded on first use, in batches, in bf16 autocast when `amp`."
+    def __init__(self, load, # () -> SentenceTransformer (called once, on first use)
+                 name: str, max_seq_length: int, batch_size: int = 64, amp: bool = False):
+        self._load, self._model, self.batch_size, self.amp = load, None, batch_size, amp
+        self.key = f"{name}-{max_seq_length}" + ("-bf16" if amp else "")  # names it in the embedding cache
 
-def cached_embeddings(model_id: str, model_fn, texts: list[str], root: Path, batch_size: int = 32, desc: str = "encode") -> tuple[np.ndarray, dict]:
-    "Embeddings of `texts` by the sentence-transformers model `model_fn()` (loaded only on a cache miss), through the run's shared embedding cache (`embed_cached`), and their timing."
-    from codesearch.evaluate import embed_cached
-    return embed_cached(model_id, lambda t: encode(model_fn(), t, batch_size, desc), texts, root, dict(batch_size=batch_size))
+    @property
+    def model(self):
+        if self._model is None: self._model = self._load()
+        return self._model
+
+    def __call__(self, texts: list[str], desc: str = "encode") -> np.ndarray:
+        "(len(texts), dim) L2-normalised float32 embeddings."
+        import torch
+        texts, b = list(texts), self.batch_size
+        with torch.autocast(self.model.device.type, dtype=torch.bfloat16, enabled=self.amp):
+            parts = [self.model.encode(texts[s:s + b * 8], batch_size=b, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+                     for s in tqdm(range(0, len(texts), b * 8), desc=desc, mininterval=10, disable=len(texts) <= b * 8)]
+        return np.concatenate(parts).astype(np.float32) if parts else np.zeros((0, self.model.get_embedding_dimension()), np.float32)
+
+    def cached(self, texts: list[str], root: Path, desc: str = "encode") -> tuple[np.ndarray, dict]:
+        "Embeddings of `texts` from the run's shared cache under `root` (computed on a miss), and how fast they were computed."
+        from codesearch.evaluate import embed_cached
+        return embed_cached(self.key, lambda t: self(t, desc), texts, root, dict(batch_size=self.batch_size))
+
+def minilm_encoder(cfg) -> STEncoder:
+    "The run's MiniLM: window `max_seq_length`, batches of `minilm_batch_size`, bf16 if `amp` (one cache key for every stage)."
+    L = cfg.baselines.max_seq_length
+    return STEncoder(lambda: load_minilm(max_seq_length=L), "minilm", L, cfg.baselines.minilm_batch_size, cfg.run.amp)
 
 def truncation_rate(tokenizer, texts: list[str], max_len: int = 256) -> float:
     "Share of `texts` longer than `max_len` tokens (special tokens included) under `tokenizer`."

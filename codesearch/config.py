@@ -23,7 +23,7 @@ class Run:
     corpus: str               # "smoke", "all", or a comma-separated list of packages (00)
     seed: int                 # the split's and every training run's seed
     valid_max: int            # validation pairs used for early stopping and model choices (a seeded sample)
-    amp: bool                 # bf16 autocast in training
+    amp: bool                 # bf16 autocast in training and in the study's transformer embeddings (02, 05b)
     latency_queries: int      # short test queries timed one at a time (07, 08)
     cosqa_dir: str | None     # CoSQA's folder (None: skipped); relative paths are from the project root
     csn_dir: str | None       # CodeSearchNet's python jsonl.gz folder (None: the challenge is scored on fixtures only)

@@ -12,14 +12,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .baselines import load_minilm
+from .baselines import STEncoder, load_minilm
 from .config import Config
 from .data import corpus_of
 from .pretrain import device
 from .run import cached, run_dir
 
 # %% auto 0
-__all__ = ['mnrl_loss', 'finetune_minilm', 'minilm_ft_model']
+__all__ = ['mnrl_loss', 'finetune_minilm', 'minilm_ft_model', 'minilm_ft_encoder']
 
 # %% ../nbs/05b_minilm_ft.ipynb
 def mnrl_loss(q: torch.Tensor, d: torch.Tensor, scale: float = 20.0) -> torch.Tensor:
@@ -45,12 +45,13 @@ def finetune_minilm(train, valid, cfg: Config) -> tuple[object, dict]:
     for step in range(steps):
         if pos + B > len(order): order, pos = rng.permutation(len(Q)), 0
         idx = order[pos:pos + B]; pos += B
-        loss = mnrl_loss(_embed(st, [Q[i] for i in idx], dev), _embed(st, [D[i] for i in idx], dev), cfg.minilm_ft.ft_scale)
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=cfg.run.amp):
+            loss = mnrl_loss(_embed(st, [Q[i] for i in idx], dev), _embed(st, [D[i] for i in idx], dev), cfg.minilm_ft.ft_scale)
         opt.zero_grad(set_to_none=True); loss.backward(); torch.nn.utils.clip_grad_norm_(st.parameters(), 1.0); opt.step(); sched.step()
         losses.append(float(loss))
     secs = time.time() - t0; st.eval()
     v = valid.iloc[:cfg.run.valid_max]
-    VQ = st.encode(v["query"].tolist(), batch_size=64, normalize_embeddings=True); VD = st.encode(v["code"].tolist(), batch_size=64, normalize_embeddings=True)
+    enc = STEncoder(lambda: st, "minilm-ft", cfg.minilm_ft.ft_max_seq_length, 64, cfg.run.amp); VQ, VD = enc(v["query"].tolist()), enc(v["code"].tolist())
     vm = evaluate_pool(lambda r: VQ[r] @ VD.T, np.arange(len(v)), len(v), protocols=("full-pool",))["full-pool"]["mrr"]
     return st, dict(steps=steps, seconds=secs, losses=losses, valid_mrr=vm, epochs=steps * B / len(Q), n_pairs=len(Q), batch=B)
 
@@ -60,5 +61,14 @@ def minilm_ft_model(cfg: Config) -> Path:
     def build(d):
         st, info = finetune_minilm(C.split("train"), C.split("valid"), cfg)
         st.save(str(d), safe_serialization=True); (d / "train.json").write_text(json.dumps(info, indent=1))
-    key = dict(stage="minilm-ft", corpus=C.manifest["content_hash"], seed=cfg.run.seed, valid_max=cfg.run.valid_max, **asdict(cfg.minilm_ft), v=2)  # v2: the config's section
+    key = dict(stage="minilm-ft", corpus=C.manifest["content_hash"], seed=cfg.run.seed, valid_max=cfg.run.valid_max, amp=cfg.run.amp, **asdict(cfg.minilm_ft), v=3)  # v3: bf16 when amp
     return cached("minilm-ft", key, build, root=run_dir(cfg.profile) / "cache")
+
+def minilm_ft_encoder(cfg: Config) -> STEncoder:
+    "The fine-tuned MiniLM of `cfg` as the study embeds with it (window `ft_max_seq_length`, bf16 if `amp`; one cache key for 05b and 08a)."
+    d, L = minilm_ft_model(cfg), cfg.minilm_ft.ft_max_seq_length
+    def load():
+        from sentence_transformers import SentenceTransformer
+        st = SentenceTransformer(str(d), device=str(device())); st.max_seq_length = L
+        return st
+    return STEncoder(load, f"minilm-ft-{d.name}", L, 64, cfg.run.amp)
