@@ -55,7 +55,7 @@ def parser() -> argparse.ArgumentParser:
     l.add_argument("-k", type=int, default=10)
     r = sub.add_parser("report", help="run every stage notebook with papermill and write reports/<profile>/")
     r.add_argument("--profile", default="cpu", help="smoke, cpu or gpu (params/<profile>.yaml); default cpu")
-    r.add_argument("--cosqa-dir", default=None, help="folder with cosqa-retrieval-dev-500.json and code_idx_map.txt (default: the profile's, data/cosqa)")
+    r.add_argument("--cosqa-dir", default=None, help="folder with cosqa-retrieval-dev-500.json and code_idx_map.txt (default: the profile's, ../shared/data/cosqa)")
     r.add_argument("--csn-dir", default=None, help="folder with CodeSearchNet's python jsonl.gz files")
     t = sub.add_parser("train", help="train a profile's encoders (stages 03-06) as a script, e.g. under torchrun; the notebooks then reuse them")
     t.add_argument("--profile", default="cpu", help="smoke, cpu or gpu (params/<profile>.yaml); default cpu")

@@ -67,7 +67,7 @@ def load_cosqa(path: str | Path | None, split: str = "dev") -> tuple[pd.DataFram
     mf = p / "code_idx_map.txt" if p else None
     missing = [str(f) for f in (qf, mf) if f is None or not f.exists()]
     if missing: raise DatasetUnavailable(f"CoSQA files missing: {missing or 'no cosqa_dir given'}. Put cosqa-retrieval-{split}-500.json and code_idx_map.txt "
-                                         f"(CoCLR repository, data/search/) in one folder and pass it as cosqa_dir (make report COSQA_DIR=...), or data/cosqa/")
+                                         f"(CoCLR repository, data/search/) in one folder and pass it as cosqa_dir (make report COSQA_DIR=...), or ../shared/data/cosqa/")
     items, cmap = json.loads(qf.read_text()), json.loads(mf.read_text())
     pool = pd.DataFrame({"code": list(cmap), "id": list(cmap.values())}).sort_values("id").reset_index(drop=True)
     if not (pool["id"].to_numpy() == np.arange(len(pool))).all(): raise ValueError(f"{mf}: ids are not 0..{len(pool) - 1}")
