@@ -19,16 +19,17 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("query", help="what the function does, in words, e.g. 'read a json file'")
     s.add_argument("--index", default=os.environ.get("CODESEARCH_INDEX", ".codesearch-index"),
                    help="index folder (default: $CODESEARCH_INDEX, else .codesearch-index)")
-    s.add_argument("--model", default=None, help="'bm25', or the index's own model (its name, 'minilm' or its folder); default the index's model")
+    s.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "bm25"], help="hybrid (default: the index's encoder and BM25 fused), dense (the encoder alone) or bm25")
     s.add_argument("-k", type=int, default=10, help="how many results (1-100, default 10)")
     s.add_argument("--lines", type=_count, default=8, help="lines of code shown per result (0: none, default 8)")
     s.add_argument("--json", action="store_true", help="print the results as JSON")
     s.add_argument("--color", choices=["auto", "always", "never"], default="auto", help="syntax colours (default: when printing to a terminal)")
     x = sub.add_parser("index", help="index every function under some folders of Python source",
-                       description="Build a self-contained index folder (int8 ONNX encoder + FAISS index + the functions) over PATHS.")
+                       description="Build a self-contained index folder (encoder + vectors + BM25 postings + the functions) over PATHS; into an existing index, only what changed is embedded again.")
     x.add_argument("paths", nargs="+", help="folders or .py files")
     x.add_argument("--out", default=os.environ.get("CODESEARCH_INDEX", ".codesearch-index"), help="index folder to write (default .codesearch-index)")
-    x.add_argument("--model", default="minilm", help="'minilm' (default) or a sentence-transformers model folder (as stage 05 writes)")
+    x.add_argument("--model", default="minilm", help="'minilm' (default: int8 ONNX all-MiniLM-L6-v2), 'static' (MiniLM distilled into a static model: much faster to index, "
+                                                      "less precise), a static model folder (stage 05d) or a sentence-transformers model folder (stage 05)")
     x.add_argument("--kind", default="flat", choices=["flat", "hnsw"], help="FAISS index: exact (flat, default) or HNSW for very large trees")
     x.add_argument("--variant", default=None, help="int8 variant of the encoder: tensor-s8, tensor-u8, channel-s8 (default) or channel-u8")
     x.add_argument("--threads", type=_count, default=0, help="encoder threads (default 0: all cores)")
@@ -36,7 +37,7 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave out files and folders matching a glob (repeatable), e.g. --exclude 'tests/'")
     x.add_argument("--no-gitignore", action="store_true", help="also index what .gitignore files ignore")
     x.add_argument("--encoder-cache", default=os.environ.get("CODESEARCH_CACHE"),
-                   help="folder that keeps ONNX exports of models between builds (default: $CODESEARCH_CACHE; none: each new index exports its model)")
+                   help="folder that keeps encoders made from models (ONNX exports, distilled static models) between builds (default: $CODESEARCH_CACHE; none: each new index makes its own)")
     v = sub.add_parser("serve", help="the HTTP search service and its web page", description="Serve an index folder over HTTP (see `codesearch.service`).")
     v.add_argument("--index", default=os.environ.get("CODESEARCH_INDEX", ".codesearch-index"), help="index folder (default .codesearch-index)")
     v.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
@@ -95,14 +96,6 @@ def format_hits(hits: list[dict], lines: int = 8, color: bool = False) -> str:
             out += ["     │ " + l for l in body] + ([f"     │ … {len(code) - lines} more lines"] if len(code) > lines else [])
     return "\n".join(out)
 
-def _model_arg(model: str | None, searcher) -> str | None:
-    "The index's own model for 'minilm' or a folder of the same name; 'bm25'; anything else is refused by the searcher."
-    if model in (None, "bm25", searcher.model): return model
-    if model == "minilm" and searcher.model == "all-MiniLM-L6-v2": return None
-    from pathlib import Path
-    if Path(model).name == searcher.model: return None
-    return model
-
 def _fail(cmd: str, msg) -> int:
     print(f"codesearch {cmd}: {msg}", file=sys.stderr); return 2
 
@@ -111,9 +104,9 @@ def _search(args) -> int:
     from codesearch.search import IndexSearcher
     try:
         s = IndexSearcher(args.index)
-        hits = s.search(args.query, args.k, _model_arg(args.model, s))
+        hits = s.search(args.query, args.k, args.mode)
     except (ValueError, FileNotFoundError) as e: return _fail("search", e)
-    if args.json: print(json.dumps(dict(query=args.query.strip(), model=args.model or s.model, results=hits), indent=1))
+    if args.json: print(json.dumps(dict(query=args.query.strip(), mode=args.mode, model=s.model, results=hits), indent=1))
     else: print(format_hits(hits, args.lines, args.color == "always" or (args.color == "auto" and sys.stdout.isatty())) if hits else "no function matches")
     return 0
 

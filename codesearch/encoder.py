@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 # %% auto 0
-__all__ = ['STATIC_JSON', 'OnnxEncoder', 'model_window', 'StaticEncoder', 'save_static', 'load_encoder']
+__all__ = ['STATIC_JSON', 'OnnxEncoder', 'model_window', 'StaticTokens', 'StaticEncoder', 'save_static', 'load_encoder']
 
 # %% ../nbs/encoder.ipynb
 class OnnxEncoder:
@@ -50,6 +50,10 @@ class OnnxEncoder:
             out[idx] = e
         return out if out is not None else np.zeros((0, self.dim or 0), np.float32)
 
+    def encode_query(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        "Queries are encoded as any text (`StaticEncoder` may hold a table of their own)."
+        return self.encode(texts, batch_size)
+
 # %% ../nbs/encoder.ipynb
 def model_window(model_dir: str | Path, default: int = 256) -> int:
     "The token window a sentence-transformers folder `model_dir` was saved with (`default` when it records none)."
@@ -62,54 +66,99 @@ def model_window(model_dir: str | Path, default: int = 256) -> int:
 # %% ../nbs/encoder.ipynb
 STATIC_JSON = "static.json"
 
-class StaticEncoder:
-    "Encode texts as the weighted mean of their token vectors, L2-normalised: (n, dim) float32 unit vectors. numpy and `tokenizers` only."
-    def __init__(self, folder: str | Path, threads: int = 0, spin: bool = True):  # threads, spin: accepted for the same signature as OnnxEncoder; the work is numpy's
-        folder = Path(folder)
-        try: cfg = json.loads((folder / STATIC_JSON).read_text())
-        except (OSError, ValueError) as e: raise FileNotFoundError(f"{folder / STATIC_JSON} is missing or unreadable ({e}): not a static model folder") from None
-        self.path, self.threads, self.kind = folder, int(threads) or 1, cfg.get("tokenizer", "tokenizer.json")
-        self.E = np.load(folder / "embeddings.npy").astype(np.float32)
-        self.w = np.load(folder / "weights.npy").astype(np.float32) if (folder / "weights.npy").exists() else None
-        self.dim, self.max_tokens = self.E.shape[1], int(cfg.get("max_tokens", 512))
-        if self.kind == "words":
-            self.vocab = json.loads((folder / "vocab.json").read_text())
-        else:
-            from tokenizers import Tokenizer
-            self.tok = Tokenizer.from_file(str(folder / self.kind)); self.tok.no_padding(); self.tok.no_truncation()
-            self.unk = cfg.get("unk_id")
+class StaticTokens:
+    "The units of a static model: identifier-split words (a vocabulary), the pieces of a fast tokenizer, or both (piece ids after the words')."
+    def __init__(self, vocab: dict[str, int] | None = None, # word -> id, ids 0..len-1
+                 tokenizer=None, # a `tokenizers.Tokenizer`
+                 max_tokens: int = 512): # units kept per text (the first ones)
+        if vocab is None and tokenizer is None: raise ValueError("a static model needs a word vocabulary, a tokenizer, or both")
+        self.vocab, self.tok, self.max_tokens = vocab, tokenizer, int(max_tokens)
+        self.offset = len(vocab) if vocab else 0
+        if tokenizer is not None:
+            tokenizer.no_padding(); tokenizer.no_truncation()
+            self.special = np.array(sorted(i for i, t in tokenizer.get_added_tokens_decoder().items() if t.special), np.int64)
+
+    def __len__(self): return self.offset + (self.tok.get_vocab_size() if self.tok is not None else 0)
+
+    @property
+    def units(self) -> str: return "+".join(u for u, x in (("words", self.vocab), ("pieces", self.tok)) if x is not None)
 
     def ids(self, texts: list[str]) -> list[np.ndarray]:
-        "Each text's token ids (unknown words dropped), at most `max_tokens` of them."
-        if self.kind == "words":
-            from codesearch.lexical import words
-            v = self.vocab
-            return [np.fromiter((v[t] for t in words(x) if t in v), np.int64)[:self.max_tokens] for x in texts]
-        encs = self.tok.encode_batch(list(texts), add_special_tokens=False)
-        return [np.asarray([i for i in e.ids if i != self.unk][:self.max_tokens], np.int64) for e in encs]
+        "Each text's unit ids, unknown words and special tokens dropped, at most `max_tokens`."
+        from codesearch.lexical import words
+        texts = list(texts); m = self.max_tokens
+        out = [[] for _ in texts]
+        if self.vocab is not None:
+            get = self.vocab.get
+            out = [[i for i in map(get, words(t)) if i is not None] for t in texts]
+        if self.tok is not None:
+            encs = self.tok.encode_batch(texts, add_special_tokens=False) if len(texts) > 64 else [self.tok.encode(t, add_special_tokens=False) for t in texts]
+            for o, e in zip(out, encs):
+                p = np.asarray(e.ids, np.int64)
+                o.extend((p[~np.isin(p, self.special)] + self.offset).tolist())
+        return [np.asarray(o[:m], np.int64) for o in out]
 
-    def encode(self, texts: list[str], batch_size: int = 0) -> np.ndarray:  # batch_size: accepted for OnnxEncoder's signature
-        "(len(texts), dim) embeddings, in the order of `texts`; a text with no known token gets the zero vector."
-        if isinstance(texts, str): texts = [texts]
+    def pack(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        "(flat ids, offsets): text i's ids are flat[offsets[i]:offsets[i + 1]]."
         ids = self.ids(texts)
-        lens = np.fromiter((len(i) for i in ids), np.int64, count=len(ids))
+        offsets = np.zeros(len(ids) + 1, np.int64); np.cumsum([len(i) for i in ids], out=offsets[1:])
+        return (np.concatenate(ids) if ids else np.zeros(0, np.int64)), offsets
+
+    def save(self, folder: Path) -> dict:
+        "Write the vocabulary (`vocab.json`) and/or `tokenizer.json` into `folder`; what `static.json` records of them."
+        if self.vocab is not None: (folder / "vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False))
+        if self.tok is not None: self.tok.save(str(folder / "tokenizer.json"))
+        return dict(units=self.units, max_tokens=self.max_tokens)
+
+    @classmethod
+    def load(cls, folder: Path, info: dict) -> StaticTokens:
+        from tokenizers import Tokenizer
+        units = info.get("units", "")
+        vocab = json.loads((folder / "vocab.json").read_text()) if "words" in units else None
+        tok = Tokenizer.from_file(str(folder / "tokenizer.json")) if "pieces" in units else None
+        return cls(vocab, tok, info.get("max_tokens", 512))
+
+# %% ../nbs/encoder.ipynb
+class StaticEncoder:
+    "Encode texts as the normalised sum of their units' vectors: (n, dim) float32 unit vectors. numpy and `tokenizers` only."
+    def __init__(self, folder: str | Path, threads: int = 0, spin: bool = True):  # threads, spin: OnnxEncoder's signature; the work is numpy's
+        folder = Path(folder)
+        try: info = json.loads((folder / STATIC_JSON).read_text())
+        except (OSError, ValueError) as e: raise FileNotFoundError(f"{folder / STATIC_JSON} is missing or unreadable ({e}): not a static model folder") from None
+        try:
+            self.tokens = StaticTokens.load(folder, info)
+            self.E = np.load(folder / "embeddings.npy")
+            self.Eq = np.load(folder / "query_embeddings.npy") if (folder / "query_embeddings.npy").exists() else self.E
+        except Exception as e:  # a damaged file: numpy, json and tokenizers raise many kinds
+            raise ValueError(f"{folder} is not a usable static model ({type(e).__name__}: {str(e)[:200]}): save it again with codesearch.encoder.save_static") from None
+        if self.E.ndim != 2 or len(self.E) != len(self.tokens) or self.Eq.shape != self.E.shape:
+            raise ValueError(f"{folder}: embeddings.npy has shape {self.E.shape} for {len(self.tokens):,} units ({self.tokens.units}): save the model again")
+        self.path, self.threads, self.dim, self.info = folder, int(threads) or 1, self.E.shape[1], info
+
+    def _pool(self, E: np.ndarray, texts) -> np.ndarray:
+        if isinstance(texts, str): texts = [texts]
+        flat, offsets = self.tokens.pack(texts)
         out = np.zeros((len(texts), self.dim), np.float32)
-        if not lens.sum(): return out
-        flat = np.concatenate(ids); rows = np.repeat(np.arange(len(texts)), lens)
-        w = self.w[flat] if self.w is not None else np.ones(len(flat), np.float32)
-        np.add.at(out, rows, self.E[flat] * w[:, None])
+        has = np.nonzero(np.diff(offsets))[0]  # texts with at least one known unit (the others stay zero)
+        if len(has): out[has] = np.add.reduceat(E[flat].astype(np.float32), offsets[has], axis=0)
         n = np.linalg.norm(out, axis=1, keepdims=True)
         return np.divide(out, n, out=out, where=n > 0)
 
-def save_static(folder: str | Path, embeddings: np.ndarray, tokenizer: str | Path | dict, # a tokenizer.json path, or a `words` vocabulary (word -> row)
-                weights: np.ndarray | None = None, **info) -> Path:
-    "Write a static model folder that `StaticEncoder` loads."
+    def encode(self, texts: list[str], batch_size: int = 0) -> np.ndarray:  # batch_size: OnnxEncoder's signature
+        "(len(texts), dim) embeddings of code (or of any text, for a one-table model); a text with no known unit gets the zero vector."
+        return self._pool(self.E, texts)
+
+    def encode_query(self, texts: list[str], batch_size: int = 0) -> np.ndarray:
+        "As `encode`, with the query table of a two-table model."
+        return self._pool(self.Eq, texts)
+
+def save_static(folder: str | Path, embeddings: np.ndarray, tokens: StaticTokens, query_embeddings: np.ndarray | None = None, **info) -> Path:
+    "Write a static model folder that `StaticEncoder` loads (`info`: what made it, kept in static.json)."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    np.save(folder / "embeddings.npy", np.asarray(embeddings, np.float32))
-    if weights is not None: np.save(folder / "weights.npy", np.asarray(weights, np.float32))
-    if isinstance(tokenizer, dict): (folder / "vocab.json").write_text(json.dumps(tokenizer)); kind = "words"
-    else: shutil.copy(tokenizer, folder / "tokenizer.json"); kind = "tokenizer.json"
-    (folder / STATIC_JSON).write_text(json.dumps(dict(kind="static", tokenizer=kind, dim=int(np.shape(embeddings)[1]), **info), indent=1))
+    if len(embeddings) != len(tokens): raise ValueError(f"{len(embeddings):,} rows of embeddings for {len(tokens):,} units")
+    np.save(folder / "embeddings.npy", np.ascontiguousarray(embeddings, np.float16))  # rows contiguous: pooling gathers rows
+    if query_embeddings is not None: np.save(folder / "query_embeddings.npy", np.ascontiguousarray(query_embeddings, np.float16))
+    (folder / STATIC_JSON).write_text(json.dumps({**info, "kind": "static", "dim": int(np.shape(embeddings)[1]), **tokens.save(folder)}, indent=1))
     return folder
 
 def load_encoder(folder: str | Path, max_length: int = 256, threads: int = 0, spin: bool = True):

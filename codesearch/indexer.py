@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoder import OnnxEncoder
+from .encoder import load_encoder
 from .export import DEFAULT_VARIANT, encoder_info, export_encoder
 from .lexical import BM25, bm25_tokenize, load_bm25, save_bm25
 from .parse import collect_functions
@@ -49,7 +49,7 @@ def check_out(out: str | Path, paths) -> Path:
     return out
 
 # %% ../nbs/indexer.ipynb
-def _embed(enc: OnnxEncoder, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
+def _embed(enc, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
     "(len(texts), dim) embeddings, in batches of similar length."
     from tqdm.auto import tqdm
     emb, order = np.zeros((len(texts), enc.dim), np.float32), np.argsort([len(t) for t in texts], kind="stable")
@@ -149,7 +149,7 @@ def build_search_index(paths, # folders or files of Python source
         export_encoder(model, tmp / ENCODER_DIR, variant, reuse=out / ENCODER_DIR if prev else None, cache=cache)
         new = np.nonzero(rows < 0)[0]
         t1 = time.perf_counter()
-        fresh = _embed(OnnxEncoder(tmp / ENCODER_DIR / "model.onnx", max_length=info["max_seq_length"], threads=threads),
+        fresh = _embed(load_encoder(tmp / ENCODER_DIR, max_length=info.get("max_seq_length", 256), threads=threads),
                        [fns[i]["code"] for i in new], batch_size, progress) if len(new) else None
         t_embed = time.perf_counter() - t1
         emb = np.zeros((len(fns), fresh.shape[1] if fresh is not None else prev["vectors"].shape[1]), np.float32)
@@ -160,7 +160,7 @@ def build_search_index(paths, # folders or files of Python source
         summary.update(functions=len(fns), reindex=None if prev is None else dict(previous=len(prev["records"]), kept=int((rows >= 0).sum()), embedded=len(new),
                                                                                    removed=len(prev["records"]) - len(set(rows[rows >= 0].tolist()))))
         save_search_index(tmp, emb if kind == "flat" else _ann_index(emb, kind), [dict(id=i, **f) for i, f in enumerate(fns)], tmp / ENCODER_DIR,
-                          dict(sources=[str(Path(p).resolve()) for p in paths], summary=summary, embed_seconds=round(t_embed, 2),
+                          dict(sources=[str(Path(p).resolve()) for p in paths], encoder_kind=info["kind"], summary=summary, embed_seconds=round(t_embed, 2),
                                seconds=round(time.perf_counter() - t0, 2), built=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())), bm25=bm)
         check_out(out, paths)
         _swap(tmp, out)

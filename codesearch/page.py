@@ -47,18 +47,20 @@ PAGE_TEMPLATE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><m
 <title>codesearch</title><style>/*CSS*/</style></head><body>
 <h1>codesearch</h1><p id="about" class="where"></p>
 <form id="form" role="search"><input type="search" id="q" name="q" maxlength="1000" autofocus placeholder="describe a function, e.g. read a json file">
+<select id="mode" aria-label="ranking" title="hybrid: the encoder and BM25 fused; dense: the encoder alone; bm25: words only">
+<option value="hybrid" selected>hybrid</option><option value="dense">dense</option><option value="bm25">bm25</option></select>
 <select id="k" aria-label="results"><option>5</option><option selected>10</option><option>20</option></select><button type="submit">Search</button></form>
 <div id="status" role="status"></div><ol id="results"></ol>
 <script>
 const $ = id => document.getElementById(id);
 function el(tag, cls, text) { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
-async function run(q, k) {
+async function run(q, k, mode) {
   $("status").textContent = "searching…"; $("results").replaceChildren();
   let r, body;
-  try { r = await fetch("/api/search?html=1&k=" + k + "&q=" + encodeURIComponent(q)); body = await r.json(); }
+  try { r = await fetch("/api/search?html=1&k=" + k + "&mode=" + mode + "&q=" + encodeURIComponent(q)); body = await r.json(); }
   catch (e) { $("status").textContent = "the service did not answer: " + e; return; }
   if (!r.ok) { $("status").textContent = body.error; return; }
-  $("status").textContent = body.results.length + " results in " + body.took_ms + " ms" + (body.cached ? " (cached)" : "");
+  $("status").textContent = body.results.length + " results (" + body.mode + ") in " + body.took_ms + " ms" + (body.cached ? " (cached)" : "");
   for (const h of body.results) {
     const li = el("li", "hit"), meta = el("div", "meta"), a = el("a", "loc", h.path + ":" + h.start_line);
     a.href = "/function/" + h.id + "#L-" + h.start_line;
@@ -68,12 +70,13 @@ async function run(q, k) {
   }
 }
 $("form").addEventListener("submit", e => {
-  e.preventDefault(); const q = $("q").value;
-  history.replaceState(null, "", "?q=" + encodeURIComponent(q)); run(q, $("k").value);
+  e.preventDefault(); const q = $("q").value, mode = $("mode").value;
+  history.replaceState(null, "", "?q=" + encodeURIComponent(q) + "&mode=" + mode); run(q, $("k").value, mode);
 });
-const q0 = new URLSearchParams(location.search).get("q");
-if (q0) { $("q").value = q0; run(q0, $("k").value); }
-fetch("/healthz").then(r => r.json()).then(h => { $("about").textContent = h.functions + " functions · model " + h.model; });
+const p0 = new URLSearchParams(location.search), q0 = p0.get("q");
+if (["hybrid", "dense", "bm25"].includes(p0.get("mode"))) $("mode").value = p0.get("mode");
+if (q0) { $("q").value = q0; run(q0, $("k").value, $("mode").value); }
+fetch("/healthz").then(r => r.json()).then(h => { $("about").textContent = h.functions + " functions · model " + h.model + " (" + h.encoder + ")"; });
 </script></body></html>"""
 
 def error_html(status: int, message: str) -> str:

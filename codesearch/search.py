@@ -9,13 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoder import OnnxEncoder
+from .encoder import load_encoder
+from .fusion import NameIndex, fuse
 from .lexical import load_bm25, top_k as top_k_of
 from .store import (ENCODER_DIR, FUNCTION_FIELDS, LEXICAL_DIR, REBUILD, IndexFileError, check_file, read_faiss, read_meta, read_records,
                               read_vectors)
 
 # %% auto 0
-__all__ = ['MAX_QUERY_CHARS', 'MAX_K', 'check_query', 'check_k', 'IndexSearcher']
+__all__ = ['MAX_QUERY_CHARS', 'MAX_K', 'MODES', 'HYBRID_WEIGHTS', 'HYBRID_CANDIDATES', 'check_query', 'check_k', 'IndexSearcher']
 
 # %% ../nbs/search.ipynb
 MAX_QUERY_CHARS, MAX_K = 1000, 100
@@ -40,8 +41,14 @@ def check_k(k) -> int:
     return int(k)
 
 # %% ../nbs/search.ipynb
+MODES = ("hybrid", "dense", "bm25")
+# BM25's weight w and the name signal's w_name per kind of index encoder: those stage 06a chose on validation for
+# MiniLM (an ONNX index) and for static-minilm (--model static); see reports/cpu/06a_hybrid.ipynb, "Weights chosen on validation".
+HYBRID_WEIGHTS = {"onnx": (0.2, 0.05), "static": (0.5, 0.05)}
+HYBRID_CANDIDATES = 1000
+
 class IndexSearcher:
-    "Search an index folder written by `codesearch index`: its int8 ONNX encoder and FAISS index, or BM25 over the same functions. Imports no torch."
+    "Search an index folder written by `codesearch index`: hybrid (default), dense (its encoder) or BM25 over its functions. Imports no torch."
     def __init__(self, folder: str | Path, threads: int = 0, spin: bool = True):
         self.folder, self.threads, self.spin = Path(folder), int(threads), spin
         if not (self.folder / "meta.json").exists():
@@ -51,8 +58,9 @@ class IndexSearcher:
         if self.records and any(c not in self.records[0] for c in FUNCTION_FIELDS):
             raise IndexFileError(f"{self.folder} is an index without the functions' code; {REBUILD}")
         self.model = self.meta.get("model", "?")
-        self.models = (self.model, "bm25")
-        self._index = self._encoder = self._bm25 = None
+        self.encoder_kind = self.meta.get("encoder_kind", "onnx")
+        self.weights = HYBRID_WEIGHTS[self.encoder_kind if self.encoder_kind in HYBRID_WEIGHTS else "onnx"]
+        self._index = self._encoder = self._bm25 = self._names = None
         self.exact = self.meta["kind"] == "flat"
 
     def __len__(self): return len(self.records)
@@ -70,16 +78,16 @@ class IndexSearcher:
         return self._index
 
     @property
-    def encoder(self) -> OnnxEncoder:
-        "The query encoder (loaded on first use)."
+    def encoder(self):
+        "The query encoder, ONNX or static (loaded on first use)."
         if self._encoder is None:
             enc = self._checked(self.meta.get("encoder", ENCODER_DIR))
             try: info = json.loads((enc / "encoder.json").read_text())
             except (OSError, ValueError) as e: raise IndexFileError(f"{enc / 'encoder.json'} is missing or unreadable ({e}); {REBUILD}") from None
-            try: e = OnnxEncoder(enc / "model.onnx", max_length=info.get("max_seq_length", 256), threads=self.threads, spin=self.spin)
+            try: e = load_encoder(enc, max_length=info.get("max_seq_length", 256), threads=self.threads, spin=self.spin)
             except (ValueError, FileNotFoundError) as err: raise IndexFileError(f"{err}; {REBUILD}") from None
             if e.dim != self.meta["dim"]:
-                raise IndexFileError(f"{enc / 'model.onnx'} gives vectors of dim {e.dim} but the index holds dim {self.meta['dim']}; {REBUILD}")
+                raise IndexFileError(f"the encoder in {enc} gives vectors of dim {e.dim} but the index holds dim {self.meta['dim']}; {REBUILD}")
             self._encoder = e
         return self._encoder
 
@@ -92,37 +100,56 @@ class IndexSearcher:
             except ValueError as e: raise IndexFileError(f"{e}; {REBUILD}") from None
         return self._bm25
 
+    @property
+    def names(self) -> NameIndex:
+        "The name signal's index of the functions' names (built on first use: milliseconds)."
+        if self._names is None: self._names = NameIndex([r["func_name"] for r in self.records])
+        return self._names
+
     def load(self) -> IndexSearcher:
         "Read every part now (a service does, so that a damaged index is refused at start, not at the first query)."
-        self.index, self.encoder, self.bm25
+        self.index, self.encoder, self.bm25, self.names
         return self
 
-    def check_model(self, model: str | None) -> str:
-        "The model a request names (None: the index's own); a `ValueError` for any other name."
-        if model is None or model == self.model: return self.model
-        if model == "bm25": return "bm25"
-        raise ValueError(f"unknown model {model!r}: this index is searched with {self.model!r} or 'bm25'")
+    def check_mode(self, mode: str | None) -> str:
+        "The mode a request names (None: hybrid); a `ValueError` for any other."
+        if mode is None: return MODES[0]
+        if mode not in MODES: raise ValueError(f"unknown mode {str(mode)[:40]!r}: choose {', '.join(MODES)} (default hybrid)")
+        return mode
 
     def embed(self, queries: list[str]) -> np.ndarray:
         "(n, dim) query embeddings (queries checked)."
-        return self.encoder.encode([check_query(q) for q in queries])
+        return self.encoder.encode_query([check_query(q) for q in queries])
 
-    def top_k(self, queries: list[str] | None = None, k: int = 10, model: str | None = None, vectors: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        "(scores, rows), each (n, k'), best first (k' = min(k, number of functions)); `vectors` are used instead of embedding `queries`. BM25 leaves out functions that share no word with the query (row -1)."
-        k, model = check_k(k), self.check_model(model)
-        if model == "bm25":
-            S, I = top_k_of(self.bm25.scores([check_query(q) for q in queries]), k)
-            return S.astype(np.float32), np.where(S > 0, I, -1)
-        Q = self.embed(queries) if vectors is None else np.atleast_2d(vectors)
+    def _dense(self, Q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         if self.exact: return top_k_of(Q @ self.index.T, k)
         from codesearch.ann import search
         return search(self.index, Q, min(k, len(self)))
+
+    def _hybrid(self, queries: list[str], Q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        w, wn = self.weights
+        if self.exact: D = Q @ self.index.T
+        else:
+            S, I = self._dense(Q, max(k, HYBRID_CANDIDATES))
+            D = np.repeat(np.where(I >= 0, S, np.inf).min(axis=1, keepdims=True), len(self), axis=1)  # the lowest candidate score for the rest
+            for r in range(len(Q)): D[r, I[r][I[r] >= 0]] = S[r][I[r] >= 0]
+        return top_k_of(fuse(D, self.bm25.scores(queries), w, self.names.scores(queries) if wn else None, wn), k)
+
+    def top_k(self, queries: list[str] | None = None, k: int = 10, mode: str | None = None, vectors: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        "(scores, rows), each (n, k'), best first (k' = min(k, number of functions)); `vectors`: the queries' embeddings, if already made. BM25 leaves out functions that share no word with the query (row -1)."
+        k, mode = check_k(k), self.check_mode(mode)
+        if mode == "bm25":
+            S, I = top_k_of(self.bm25.scores([check_query(q) for q in queries]), k)
+            return S.astype(np.float32), np.where(S > 0, I, -1)
+        Q = self.embed(queries) if vectors is None else np.atleast_2d(vectors)
+        if mode == "dense": return self._dense(Q, k)
+        return self._hybrid([check_query(q) for q in queries], Q, k)
 
     def hits(self, scores: np.ndarray, rows: np.ndarray) -> list[dict]:
         "One query's results as JSON-ready dicts, best first."
         return [dict(self.records[i], rank=r + 1, score=round(float(s), 4)) for r, (s, i) in enumerate(zip(scores, rows)) if i >= 0]
 
-    def search(self, query: str, k: int = 10, model: str | None = None) -> list[dict]:
-        "The `k` best functions for `query`, best first, each with its `score` and `rank`."
-        S, I = self.top_k([query], k, model)
+    def search(self, query: str, k: int = 10, mode: str | None = None) -> list[dict]:
+        "The `k` best functions for `query`, best first, each with its `score` (a cosine, BM25's score, or the fused z-score) and `rank`."
+        S, I = self.top_k([query], k, mode)
         return self.hits(S[0], I[0])

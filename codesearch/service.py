@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from .ann import set_threads
 from .page import error_html, function_html, highlight, page_html
-from .search import IndexSearcher, check_k, check_query, MAX_K
+from .search import IndexSearcher, MODES, check_k, check_query, MAX_K
 
 # %% auto 0
 __all__ = ['MAX_BODY', 'ENCODE_CHUNK', 'SEARCH_FIELDS', 'GET_FIELDS', 'LRU', 'Batcher', 'Service', 'FastJSON', 'create_app',
@@ -122,8 +122,8 @@ class Batcher:
 # %% ../nbs/service.ipynb
 MAX_BODY = 16 * 1024
 ENCODE_CHUNK = 4  # queries per ONNX call inside a batch, length-sorted so that a chunk pads little. Scratch int8 model on one thread, ms a query: 0.29 alone; in a batch of 16, 0.20 in chunks of 4, 0.22 of 8, 0.30 of 16 (padding to the chunk's longest query)
-SEARCH_FIELDS = {"query", "k", "model", "html"}  # POST's JSON fields
-GET_FIELDS = {"q", "k", "model", "html"}  # GET's parameters
+SEARCH_FIELDS = {"query", "k", "mode", "html"}  # POST's JSON fields
+GET_FIELDS = {"q", "k", "mode", "html"}  # GET's parameters
 
 class Service:
     "State of one service: the searcher, the batcher, the caches and the counters behind `/metrics`."
@@ -137,33 +137,37 @@ class Service:
         self.row_of = {int(f["id"]): r for r, f in enumerate(searcher.records)}
 
     def _run_batch(self, items: list[tuple]) -> list:
-        "Results of (model, query, k) items: the uncached queries encoded together (length-sorted chunks of `ENCODE_CHUNK`), one FAISS call for all, BM25 one by one."
+        "Results of (mode, query, k) items: the uncached queries encoded together (length-sorted chunks of `ENCODE_CHUNK`), one vector search per mode for all, BM25 one by one."
         s, out = self.searcher, [None] * len(items)
-        dense = [i for i, (m, _, _) in enumerate(items) if m != "bm25"]
-        if dense:
-            qs = [items[i][1] for i in dense]
+        enc = [i for i, (m, _, _) in enumerate(items) if m != "bm25"]
+        if enc:
+            qs = [items[i][1] for i in enc]
             vecs = [self.vectors.get(q) for q in qs]
             new = list(dict.fromkeys(q for q, v in zip(qs, vecs) if v is None))
             if new:
-                E = s.encoder.encode(new, batch_size=ENCODE_CHUNK)  # length-sorted chunks: no chunk pads to the batch's longest query
+                E = s.encoder.encode_query(new, batch_size=ENCODE_CHUNK)  # length-sorted chunks: no chunk pads to the batch's longest query
                 for q, e in zip(new, E): self.vectors.put(q, e)
-                fresh = dict(zip(new, E)); vecs = [fresh[q] if v is None else v for q, v in zip(qs, vecs)]
-            D, I = s.top_k(k=max(items[i][2] for i in dense), vectors=np.stack(vecs))
-            for j, i in enumerate(dense): out[i] = s.hits(D[j, :items[i][2]], I[j, :items[i][2]])
+                fresh = dict(zip(new, E)); vecs = dict(zip(qs, vecs)) | fresh
+            else: vecs = dict(zip(qs, vecs))
+            for mode in ("dense", "hybrid"):
+                rows = [i for i in enc if items[i][0] == mode]
+                if not rows: continue
+                D, I = s.top_k([items[i][1] for i in rows], max(items[i][2] for i in rows), mode, vectors=np.stack([vecs[items[i][1]] for i in rows]))
+                for j, i in enumerate(rows): out[i] = s.hits(D[j, :items[i][2]], I[j, :items[i][2]])
         for i, (m, q, k) in enumerate(items):
             if m == "bm25":
                 try: S, I = s.top_k([q], k, "bm25"); out[i] = s.hits(S[0], I[0])
                 except Exception as e: out[i] = e
         return out
 
-    def parse(self, query, k, model) -> tuple[str, str, int]:
-        "(model, query, k) of a request, or `HTTPException(400)` saying what is wrong."
-        try: return self.searcher.check_model(model if model not in ("", None) else None), check_query(query), check_k(k)
+    def parse(self, query, k, mode) -> tuple[str, str, int]:
+        "(mode, query, k) of a request, or `HTTPException(400)` saying what is wrong."
+        try: return self.searcher.check_mode(mode if mode not in ("", None) else None), check_query(query), check_k(k)
         except ValueError as e: raise HTTPException(400, str(e)) from None
 
-    async def search(self, model: str, query: str, k: int) -> tuple[list[dict], bool]:
+    async def search(self, mode: str, query: str, k: int) -> tuple[list[dict], bool]:
         "(hits, cached)."
-        key = (model, query, k)
+        key = (mode, query, k)
         hit = self.results.get(key)
         if hit is not None: return hit, True
         res = await self.batcher.submit(key)
@@ -221,7 +225,7 @@ async def _read_json(request: Request, max_body: int) -> dict:
         if len(body) > max_body: raise HTTPException(413, too_big)
     try: data = orjson.loads(body)  # refuses lone surrogates (\ud800) and nesting deeper than 1,024 with a JSONDecodeError
     except orjson.JSONDecodeError as e: raise HTTPException(400, f"the body is not valid JSON of UTF-8 text ({e})") from None
-    if not isinstance(data, dict): raise HTTPException(400, f"the body must be a JSON object with 'query' (and optionally 'k', 'model'), not a {type(data).__name__}")
+    if not isinstance(data, dict): raise HTTPException(400, f"the body must be a JSON object with 'query' (and optionally 'k', 'mode'), not a {type(data).__name__}")
     unknown = sorted(set(data) - SEARCH_FIELDS)
     if unknown: raise HTTPException(400, f"unknown fields {[u[:40] for u in unknown[:5]]}: a search takes {sorted(SEARCH_FIELDS)}")
     if "query" not in data: raise HTTPException(400, "the body has no 'query': send {\"query\": \"...\"}")
@@ -253,12 +257,12 @@ def create_app(searcher: IndexSearcher, max_batch: int = 32, max_wait_ms: float 
             if unknown: raise HTTPException(400, f"unknown parameters {[u[:40] for u in unknown[:5]]}: a search takes {sorted(GET_FIELDS)}, e.g. /api/search?q=read+a+json+file&k=10")
             if "q" not in d: raise HTTPException(400, "missing the query: /api/search?q=read+a+json+file&k=10")
             d["query"] = d.pop("q")
-        model, query, k = svc.parse(d.get("query"), d.get("k", 10), d.get("model"))
+        mode, query, k = svc.parse(d.get("query"), d.get("k", 10), d.get("mode"))
         if svc.draining: raise HTTPException(503, "the service is shutting down: retry on another instance")
-        hits, cached = await svc.search(model, query, k)
+        hits, cached = await svc.search(mode, query, k)
         if _flag(d.get("html")): hits = [dict(h, html=highlight(h["code"], svc.pages, h["id"])) for h in hits]
         took = time.perf_counter() - t0; svc.latency.append(took)
-        return FastJSON(dict(query=query, model=model, k=k, took_ms=round(took * 1000, 3), cached=cached, results=hits),
+        return FastJSON(dict(query=query, mode=mode, model=searcher.model, k=k, took_ms=round(took * 1000, 3), cached=cached, results=hits),
                             headers={"X-Cache": "hit" if cached else "miss"})
 
     async def function_json(request: Request): return JSONResponse(svc.function(request.path_params["fid"]))
@@ -266,7 +270,7 @@ def create_app(searcher: IndexSearcher, max_batch: int = 32, max_wait_ms: float 
     async def function_page(request: Request): return HTMLResponse(function_html(svc.function(request.path_params["fid"])))
 
     async def health(request: Request):
-        return JSONResponse(dict(status="draining" if svc.draining else "ok", model=searcher.model, models=list(searcher.models), functions=len(searcher),
+        return JSONResponse(dict(status="draining" if svc.draining else "ok", model=searcher.model, encoder=searcher.encoder_kind, modes=list(MODES), functions=len(searcher),
                                  uptime_s=round(time.time() - svc.started, 1)), status_code=503 if svc.draining else 200)
 
     async def metrics(request: Request): return Response(svc.metrics(), media_type="text/plain; version=0.0.4")
@@ -303,7 +307,7 @@ def serve(index: str | Path, host: str = "127.0.0.1", port: int = 8000, max_batc
         print(f"codesearch serve: listening on {host}, not only on this machine: anyone who can reach port {port} can search the index", file=sys.stderr)
     config = uvicorn.Config(app, host=host, port=int(port), log_level=log_level, access_log=False, http="httptools", loop="uvloop",
                             lifespan="on", timeout_graceful_shutdown=10, limit_concurrency=1024)
-    print(f"codesearch: serving {len(searcher):,} functions ({searcher.model}, int8 ONNX encoder on {searcher.encoder.threads} thread{'s' * (searcher.encoder.threads > 1)}; "
+    print(f"codesearch: serving {len(searcher):,} functions ({searcher.model}, {'static' if searcher.encoder_kind == 'static' else 'int8 ONNX'} encoder on {searcher.encoder.threads} thread{'s' * (searcher.encoder.threads > 1)}; "
           f"max batch {max_batch}, max wait {max_wait_ms} ms, {workers} batch worker{'s' * (workers > 1)}; OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}) "
           f"at http://{host}:{port}/  (Ctrl-C stops)", flush=True)
     import signal

@@ -16,11 +16,11 @@ from codesearch.client import ServiceProcess
 FUZZ = settings(max_examples=200, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 surrogate = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
 texts = st.one_of(st.text(max_size=1100), st.builds(lambda a, s, b: a + s + b, st.text(max_size=30), surrogate, st.text(max_size=30)),
-                  st.sampled_from(["", " ", "\x00", "read a file", "x" * 1000, "x" * 1001, "é" * 999, "\u2028", "-k", "--model"]))
+                  st.sampled_from(["", " ", "\x00", "read a file", "x" * 1000, "x" * 1001, "é" * 999, "\u2028", "-k", "--mode"]))
 ks = st.one_of(st.integers(-10 ** 6, 10 ** 6), st.text(max_size=8), st.floats(), st.booleans(), st.none(), st.sampled_from(["²", "٣", "1e3", "0x10", " 7 "]))
-models = st.one_of(st.none(), st.sampled_from(["bm25", "all-MiniLM-L6-v2", "minilm", ""]), st.text(max_size=20))
+modes = st.one_of(st.none(), st.sampled_from(["hybrid", "dense", "bm25", "minilm", ""]), st.text(max_size=20))
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | texts,
-                           lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.one_of(st.sampled_from(["query", "k", "model", "html"]), st.text(max_size=8)), inner, max_size=5),
+                           lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.one_of(st.sampled_from(["query", "k", "mode", "html"]), st.text(max_size=8)), inner, max_size=5),
                            max_leaves=30)
 
 
@@ -34,10 +34,10 @@ def index(tmp_path_factory):
 
 
 @FUZZ
-@given(query=texts, k=ks, model=models)
-def test_searcher_answers_or_refuses(index, query, k, model):
+@given(query=texts, k=ks, mode=modes)
+def test_searcher_answers_or_refuses(index, query, k, mode):
     s = _searcher(index)
-    try: hits = s.search(query, k, model or None)
+    try: hits = s.search(query, k, mode or None)
     except ValueError as e:
         assert str(e)
         return
@@ -52,9 +52,9 @@ def _searcher(index):
 
 @FUZZ
 @given(query=texts, k=st.one_of(st.text(max_size=8), st.integers(-5, 200).map(str)), lines=st.one_of(st.text(max_size=6), st.integers(-3, 50).map(str)),
-       model=st.one_of(st.none(), st.text(max_size=12)), as_json=st.booleans())
-def test_cli_search_answers_or_exits_2(index, query, k, lines, model, as_json):
-    argv = ["search", query, "--index", str(index), "-k", k, "--lines", lines] + (["--model", model] if model is not None else []) + (["--json"] if as_json else [])
+       mode=st.one_of(st.none(), st.sampled_from(["hybrid", "dense", "bm25"]), st.text(max_size=12)), as_json=st.booleans())
+def test_cli_search_answers_or_exits_2(index, query, k, lines, mode, as_json):
+    argv = ["search", query, "--index", str(index), "-k", k, "--lines", lines] + (["--mode", mode] if mode is not None else []) + (["--json"] if as_json else [])
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try: code = main(argv)
@@ -77,7 +77,7 @@ def service(index):
 
 
 @FUZZ
-@given(params=st.dictionaries(st.one_of(st.sampled_from(["q", "k", "model", "html"]), st.text(max_size=6)), st.one_of(texts, ks.map(str)), max_size=5))
+@given(params=st.dictionaries(st.one_of(st.sampled_from(["q", "k", "mode", "html"]), st.text(max_size=6)), st.one_of(texts, ks.map(str)), max_size=5))
 def test_http_get_never_fails(service, params):
     q = "&".join(f"{quote(k, safe='', errors='surrogatepass')}={quote(v, safe='', errors='surrogatepass')}" for k, v in params.items())
     assert _status(service.url, "/api/search?" + q) < 500, params
@@ -86,7 +86,7 @@ def test_http_get_never_fails(service, params):
 @FUZZ
 @given(body=st.one_of(json_values.map(lambda v: json.dumps(v).encode()), st.binary(max_size=3000),
                       st.integers(1, 5000).map(lambda d: b'{"query": "x", "k": ' + b"[" * d + b"]" * d + b"}"),
-                      st.builds(lambda q, k, m: json.dumps({"query": q, "k": k, "model": m}).encode(), texts, ks, models)))
+                      st.builds(lambda q, k, m: json.dumps({"query": q, "k": k, "mode": m}).encode(), texts, ks, modes)))
 def test_http_post_never_fails(service, body):
     assert _status(service.url, "/api/search", body, "POST") < 500, body[:200]
 

@@ -39,7 +39,7 @@ def test_installed_requests_is_indexed_whole(tmp_path):
     assert f"indexed {n - stubs:,} functions into" in r.stdout and f"read {files} of {files} Python files" in r.stdout, r.stdout
     names = {f["func_name"] for f in s.records}
     assert {"delete", "Response.is_redirect", "Session.__init__", "Response.__iter__"} <= names
-    hits = s.search("send a DELETE request", k=3, model="bm25")
+    hits = s.search("send a DELETE request", k=3, mode="bm25")
     assert "delete" in [h["func_name"] for h in hits], hits
 
 

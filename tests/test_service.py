@@ -60,14 +60,14 @@ def test_poisoned_concurrent_load_fails_no_good_request(index):
     "16 concurrent clients, 10 rounds; in every 16 requests one is bad (a lone surrogate, dense or bm25, deep nesting, a bad k...): every good one gets 200, every bad one a 4xx."
     from concurrent.futures import ThreadPoolExecutor
     from urllib.parse import quote
-    poison = [("POST", "/api/search", b'{"query": "retry \\ud800"}'), ("POST", "/api/search", b'{"query": "retry \\ud800", "model": "bm25"}'),
+    poison = [("POST", "/api/search", b'{"query": "retry \\ud800"}'), ("POST", "/api/search", b'{"query": "retry \\ud800", "mode": "bm25"}'),
               ("POST", "/api/search", b'{"query": "x", "k": ' + b"[" * 1000 + b"]" * 1000 + b"}"), ("GET", "/api/search?q=retry&k=%C2%B2", None),
               ("POST", "/api/search", b'{"query": "retry \\udcff \\ud800 \\ud83d"}'), ("GET", "/api/search?q=retry&limit=3", None)]
     words = ("read", "write", "parse", "split", "load", "save", "merge", "sort", "find", "join", "count", "check", "build", "open", "close")
     with ServiceProcess(index, "--max-batch", 16, "--max-wait-ms", 5, "--cache", 0) as svc:
         for rnd in range(10):
             good = [("GET", f"/api/search?k=3&q={quote(f'{w} the {rnd} file')}", None) if i % 2 else
-                    ("POST", "/api/search", json.dumps({"query": f"{w} a list number {rnd}", "model": "bm25" if i % 3 == 0 else None}).encode())
+                    ("POST", "/api/search", json.dumps({"query": f"{w} a list number {rnd}", "mode": ("bm25", "dense", None)[i % 3]}).encode())
                     for i, w in enumerate(words)]
             reqs = good + [poison[rnd % len(poison)]]
             with ThreadPoolExecutor(16) as ex: got = list(ex.map(lambda r: _request(svc.url, *r), reqs))

@@ -4,14 +4,17 @@ import json, subprocess, sys, textwrap, time, urllib.request
 
 import pytest
 
+import numpy as np
+
+from codesearch.encoder import StaticTokens, save_static
 from codesearch.indexer import build_search_index
 from codesearch.run import project_root
 from codesearch.client import free_port
 
 BLOCKED = ["torch", "transformers", "sentence_transformers", "pandas", "scipy", "yaml", "filelock", "papermill", "nbdev"] + \
           [f"codesearch.{m}" for m in ("data", "loaders", "evaluate", "baselines", "tokenizer", "pretrain", "contrastive", "csn_baselines", "minilm_ft",
-                                       "seq2seq", "negatives", "quantize", "index", "challenge", "run", "report", "config")]
-TOOL = ["parse", "lexical", "encoder", "export", "ann", "store", "indexer", "search", "page", "service", "client", "cli"]
+                                       "seq2seq", "static", "negatives", "hybrid", "quantize", "index", "toolbench", "challenge", "run", "report", "config")]
+TOOL = ["parse", "lexical", "fusion", "encoder", "export", "ann", "store", "indexer", "search", "page", "service", "client", "cli"]
 
 BLOCKER = textwrap.dedent(f"""
     import importlib.abc, runpy, sys
@@ -33,6 +36,9 @@ def blocked(tmp_path_factory):
     (d / "proj" / "util.py").write_text('def read_lines(path):\n    """Read a text file into a list of lines."""\n    with open(path) as f:\n        return f.read().splitlines()\n\n'
                                         'def add(a, b):\n    return a + b\n')
     idx = build_search_index([d / "proj"], d / "index", progress=False, cache=project_root() / "data" / "encoders")
+    words = {w: i for i, w in enumerate(["read", "file", "lines", "text", "add", "two", "numbers", "a", "b"])}
+    toy = save_static(d / "toy-static", np.random.default_rng(0).normal(size=(len(words), 16)), StaticTokens(words))
+    build_search_index([d / "proj"], d / "static-index", model=str(toy), progress=False)
     return d, idx
 
 
@@ -45,10 +51,13 @@ def test_tool_modules_import_without_the_study(blocked):
 
 def test_search_and_serve_without_the_study(blocked):
     d, idx = blocked
-    for model in ([], ["--model", "bm25"]):
+    for model in ([], ["--mode", "bm25"], ["--mode", "dense"]):
         r = subprocess.run([sys.executable, str(d / "blocked_cli.py"), "search", "read a file into lines", "--index", str(idx), "--json", *model], capture_output=True, text=True)
         assert r.returncode == 0, r.stderr[-2000:]
         assert json.loads(r.stdout)["results"][0]["func_name"] == "read_lines"
+    for mode in ("hybrid", "dense"):  # a static encoder: numpy and tokenizers only
+        r = subprocess.run([sys.executable, str(d / "blocked_cli.py"), "search", "read a file into lines", "--index", str(d / "static-index"), "--json", "--mode", mode], capture_output=True, text=True)
+        assert r.returncode == 0 and json.loads(r.stdout)["model"] == "toy-static", r.stderr[-2000:]
     r = subprocess.run([sys.executable, str(d / "blocked_cli.py"), "search", "read", "--index", str(d / "nowhere")], capture_output=True, text=True)
     assert r.returncode == 2 and "no index at" in r.stderr and "Traceback" not in r.stderr
     port = free_port()
