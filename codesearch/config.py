@@ -13,8 +13,9 @@ import yaml
 from .run import check_profile, project_root
 
 # %% auto 0
-__all__ = ['SECTIONS', 'KEYS', 'Run', 'Baselines', 'Tokenizer', 'Pretrain', 'Contrastive', 'CSN', 'MiniLMFT', 'Seq2Seq',
-           'Negatives', 'Quantize', 'Serving', 'Summary', 'Config', 'load_config', 'notebook_config']
+__all__ = ['SECTIONS', 'KEYS', 'Run', 'Baselines', 'Tokenizer', 'Pretrain', 'Contrastive', 'CSN', 'MiniLMFT', 'Seq2Seq', 'Static',
+           'Negatives', 'Hybrid', 'Quantize', 'Serving', 'ToolBench', 'Summary', 'Config', 'load_config',
+           'notebook_config']
 
 # %% ../nbs/config.ipynb
 @dataclass(frozen=True)
@@ -111,6 +112,25 @@ class Seq2Seq:
     s2s_ridge: float
 
 @dataclass(frozen=True)
+class Static:
+    "05d: static encoders trained from scratch and distilled from MiniLM."
+    st_units: list[str]       # token units compared: words, pieces, both
+    st_dims: list[int]        # widths compared (the first is the comparisons' default)
+    st_min_count: int         # a word enters the vocabulary when the training pairs hold it this often
+    st_max_tokens: int        # units kept per text
+    st_batch_size: int
+    st_lr: float
+    st_tau: float
+    st_dropout: float         # share of a text's units dropped at each training step
+    st_compare_steps: int     # steps of each comparison run
+    st_steps: int             # steps of the chosen model
+    st_eval_every: int
+    st_teachers: list[str]    # sentence encoders distilled: minilm, minilm-ft
+    st_distill_dims: int      # PCA width of a distilled table
+    st_tune_steps: int        # steps of training a distilled table on the pairs
+    st_throughput_codes: int  # test functions encoded for the throughput comparison
+
+@dataclass(frozen=True)
 class Negatives:
     "06: hard-negative rounds."
     hn_rounds: int
@@ -123,6 +143,15 @@ class Negatives:
     hn_pool: int              # training codes mined among (0: all)
     hn_seeds: list[int]
     hn_control: bool
+
+@dataclass(frozen=True)
+class Hybrid:
+    "06a: BM25 fused with the dense systems."
+    hy_systems: list[str]     # dense systems fused with BM25
+    hy_valid: int             # validation pairs on which the weights are chosen
+    hy_weights: list[float]   # BM25's weight, tried
+    hy_name_weights: list[float]  # the name signal's weight, tried with each
+    hy_rrf_k: int
 
 @dataclass(frozen=True)
 class Quantize:
@@ -166,12 +195,18 @@ class Serving:
     load_rounds: int
 
 @dataclass(frozen=True)
+class ToolBench:
+    "08b: the tool measured as a user runs it."
+    tb_minilm_functions: int  # corpus functions of the sub-tree indexed with MiniLM (and the static model, for the ratio)
+    tb_cli_runs: int          # `codesearch search` calls timed per mode
+
+@dataclass(frozen=True)
 class Summary:
     "08a: the summary table and the challenge's queries."
     side_by_side: int
 
 SECTIONS = dict(run=Run, baselines=Baselines, tokenizer=Tokenizer, pretrain=Pretrain, contrastive=Contrastive, csn=CSN, minilm_ft=MiniLMFT,
-                seq2seq=Seq2Seq, negatives=Negatives, quantize=Quantize, serving=Serving, summary=Summary)
+                seq2seq=Seq2Seq, static=Static, negatives=Negatives, hybrid=Hybrid, quantize=Quantize, serving=Serving, summary=Summary, toolbench=ToolBench)
 KEYS = {f.name: name for name, cls in SECTIONS.items() for f in fields(cls)}  # key → its section
 
 # %% ../nbs/config.ipynb
@@ -179,7 +214,7 @@ KEYS = {f.name: name for name, cls in SECTIONS.items() for f in fields(cls)}  # 
 class Config:
     "A profile's parameters, one typed section per stage."
     profile: str; run: Run; baselines: Baselines; tokenizer: Tokenizer; pretrain: Pretrain; contrastive: Contrastive; csn: CSN
-    minilm_ft: MiniLMFT; seq2seq: Seq2Seq; negatives: Negatives; quantize: Quantize; serving: Serving; summary: Summary
+    minilm_ft: MiniLMFT; seq2seq: Seq2Seq; static: Static; negatives: Negatives; hybrid: Hybrid; quantize: Quantize; serving: Serving; summary: Summary; toolbench: ToolBench
     report_dir: str | None = None  # where metrics.json and figures go (None: data/runs/<profile>/report)
 
     def flat(self) -> dict:

@@ -19,7 +19,8 @@ from .run import cached, run_dir, stable_hash
 
 # %% auto 0
 __all__ = ['SHORT_RUNS', 'info_nce', 'encode_batch', 'grad_cache_step', 'signature_pair', 'training_pairs', 'pair_keys',
-           'unique_batches', 'save_sentence_transformer', 'train_contrastive', 'best_valid_mrr', 'stage_models']
+           'unique_batches', 'save_sentence_transformer', 'train_contrastive', 'best_valid_mrr', 'stage_models',
+           'scratch_encoder']
 
 # %% ../nbs/05_contrastive.ipynb
 def info_nce(q: torch.Tensor, d: torch.Tensor, tau: float, h: torch.Tensor | None = None, h_mask: torch.Tensor | None = None) -> torch.Tensor:
@@ -232,3 +233,12 @@ def stage_models(cfg: Config) -> dict:
         if d != runs["scratch-contrastive"]: runs[SHORT_RUNS[s]] = d
     if cfg.contrastive.con_ablations: runs["scratch-contrastive-doconly"] = run(best_tau, init=starts[start], sources=("doc",), max_steps=ab)
     return dict(corpus=C, tokenizer=tok, mlm=mlm_dir, trials=trials, tau=best_tau, start=start, start_mrr=start_mrr, runs=runs)
+
+def scratch_encoder(d: Path):
+    "A model folder of this stage (or 06) as the study embeds with it: at its saved window, batches of 128; the cache key names the folder."
+    from codesearch.baselines import STEncoder
+    from codesearch.encoder import model_window
+    def load():
+        from sentence_transformers import SentenceTransformer
+        return SentenceTransformer(str(d), device=str(device()))
+    return STEncoder(load, Path(d).name, model_window(d), 128)
