@@ -82,12 +82,14 @@ def embed_packed(model: StaticBag, packed: tuple[np.ndarray, np.ndarray], side: 
 # %% ../nbs/05d_static.ipynb
 def train_static(tokens: StaticTokens, pairs: tuple[list[str], list[str]], # the training (queries, codes)
                  valid: tuple[list[str], list[str]], # validation (queries, codes), pair i matching
-                 dim: int, tied: bool, weights: bool, steps: int, cfg: Config, init: np.ndarray | None = None) -> tuple[StaticBag, dict]:
+                 dim: int, tied: bool, weights: bool, steps: int, cfg: Config, init: np.ndarray | None = None,
+                 packed: tuple | None = None, # the four sets already packed by `tokens` (pairs' queries, codes, valid's): skips packing
+                ) -> tuple[StaticBag, dict]:
     "A `StaticBag` trained with InfoNCE as `cfg.static` says, at its best validation step; and its history."
     from codesearch.evaluate import evaluate_pool
     sc, seed = cfg.static, cfg.run.seed
     torch.manual_seed(seed); rng = np.random.default_rng(seed)
-    Q, D = tokens.pack(pairs[0]), tokens.pack(pairs[1]); VQ, VD = tokens.pack(valid[0]), tokens.pack(valid[1])
+    Q, D, VQ, VD = packed or [tokens.pack(t) for t in (*pairs, *valid)]
     model = StaticBag(len(tokens), dim, tied, weights, init, seed)
     tables = list({id(t): t for t in (model.code, model.query)}.values())
     opts = [torch.optim.SparseAdam([p for t in tables for p in t.parameters()], lr=sc.st_lr)] + ([torch.optim.Adam([model.w], lr=sc.st_lr)] if weights else [])
@@ -151,17 +153,26 @@ def distilled_model(name: str, cfg: Config) -> Path:
     return cached("static-distill", key, build, root=run_dir(cfg.profile) / "cache")
 
 # %% ../nbs/05d_static.ipynb
-def _static_run(cfg: Config, units: str, dim: int, tied: bool, weights: bool, steps: int, init_from: str | None = None) -> Path:
-    "Folder of one trained static model (cached): `units`, width `dim`, one table or two, learned weights or not; `init_from` a distilled model's name."
-    C = corpus_of(cfg)
-    def build(d):
-        pairs = training_pairs(C); v = C.split("valid").iloc[:cfg.run.valid_max]
+_UNITS: dict = {}  # units (or teacher) and corpus → (StaticTokens, initial table, packed sets): the runs of one process count and split the texts once
+
+def _units_of(cfg: Config, C, units: str, init_from: str | None, pairs, v) -> tuple:
+    key = (C.manifest["content_hash"], units, init_from, cfg.static.st_min_count, cfg.static.st_max_tokens, cfg.run.valid_max, cfg.tokenizer.vocab_size, cfg.tokenizer.tokenizer_sentences)
+    if key not in _UNITS:
         if init_from is None:
             from codesearch.tokenizer import tokenizer_of
             tokens, init = static_units(units, pairs[0] + pairs[1], Path(tokenizer_of(cfg, C)[1]) / "hf" / "tokenizer.json", cfg.static.st_min_count, cfg.static.st_max_tokens), None
         else:
             src = StaticEncoder(distilled_model(init_from, cfg)); tokens, init = src.tokens, src.E.astype(np.float32)
-        model, info = train_static(tokens, pairs[:2], (v["query"].tolist(), v["code"].tolist()), dim, tied, weights, steps, cfg, init)
+        _UNITS[key] = tokens, init, [tokens.pack(t) for t in (*pairs[:2], v["query"].tolist(), v["code"].tolist())]
+    return _UNITS[key]
+
+def _static_run(cfg: Config, units: str, dim: int, tied: bool, weights: bool, steps: int, init_from: str | None = None) -> Path:
+    "Folder of one trained static model (cached): `units`, width `dim`, one table or two, learned weights or not; `init_from` a distilled model's name."
+    C = corpus_of(cfg)
+    def build(d):
+        pairs = training_pairs(C); v = C.split("valid").iloc[:cfg.run.valid_max]
+        tokens, init, packed = _units_of(cfg, C, units, init_from, pairs, v)
+        model, info = train_static(tokens, pairs[:2], (v["query"].tolist(), v["code"].tolist()), dim, tied, weights, steps, cfg, init, packed)
         export_static(model, tokens, d, **{k: v for k, v in info.items() if k != "curve"}, init_from=init_from)
         (d / "train.json").write_text(json.dumps(info))
     key = dict(stage="static", corpus=C.manifest["content_hash"], seed=cfg.run.seed, valid_max=cfg.run.valid_max, units=units, dim=dim, tied=tied, weights=weights,
