@@ -127,8 +127,8 @@ class StaticEncoder:
         except (OSError, ValueError) as e: raise FileNotFoundError(f"{folder / STATIC_JSON} is missing or unreadable ({e}): not a static model folder") from None
         try:
             self.tokens = StaticTokens.load(folder, info)
-            self.E = np.load(folder / "embeddings.npy")
-            self.Eq = np.load(folder / "query_embeddings.npy") if (folder / "query_embeddings.npy").exists() else self.E
+            self.E = np.load(folder / "embeddings.npy").astype(np.float32)  # float16 on disk, float32 to add: numpy has no fast float16 arithmetic
+            self.Eq = np.load(folder / "query_embeddings.npy").astype(np.float32) if (folder / "query_embeddings.npy").exists() else self.E
         except Exception as e:  # a damaged file: numpy, json and tokenizers raise many kinds
             raise ValueError(f"{folder} is not a usable static model ({type(e).__name__}: {str(e)[:200]}): save it again with codesearch.encoder.save_static") from None
         if self.E.ndim != 2 or len(self.E) != len(self.tokens) or self.Eq.shape != self.E.shape:
@@ -140,7 +140,7 @@ class StaticEncoder:
         flat, offsets = self.tokens.pack(texts)
         out = np.zeros((len(texts), self.dim), np.float32)
         has = np.nonzero(np.diff(offsets))[0]  # texts with at least one known unit (the others stay zero)
-        if len(has): out[has] = np.add.reduceat(E[flat].astype(np.float32), offsets[has], axis=0)
+        if len(has): out[has] = np.add.reduceat(E[flat], offsets[has], axis=0)
         n = np.linalg.norm(out, axis=1, keepdims=True)
         return np.divide(out, n, out=out, where=n > 0)
 

@@ -22,7 +22,7 @@ from .run import cached, run_dir
 
 # %% auto 0
 __all__ = ['word_vocab', 'static_units', 'StaticBag', 'bag_batch', 'embed_packed', 'train_static', 'export_static',
-           'save_st_static', 'teacher_path', 'distilled_model', 'static_models', 'static_model']
+           'save_st_static', 'teacher_path', 'distilled_model', 'join_packed', 'static_models', 'static_model']
 
 # %% ../nbs/05d_static.ipynb
 def word_vocab(texts: list[str], min_count: int = 2) -> dict[str, int]:
@@ -153,11 +153,24 @@ def distilled_model(name: str, cfg: Config) -> Path:
     return cached("static-distill", key, build, root=run_dir(cfg.profile) / "cache")
 
 # %% ../nbs/05d_static.ipynb
+def join_packed(words: tuple, pieces: tuple, offset: int, max_tokens: int) -> tuple[np.ndarray, np.ndarray]:
+    "The packing of units 'both' from the 'words' and 'pieces' packings of the same texts (piece ids shifted by `offset`): as `StaticTokens.pack`, without reading the texts again."
+    (fw, ow), (fp, op) = words, pieces
+    nw = np.minimum(np.diff(ow), max_tokens); npc = np.minimum(np.diff(op), max_tokens - nw)
+    parts = [x for i in range(len(nw)) for x in (fw[ow[i]:ow[i] + nw[i]], fp[op[i]:op[i] + npc[i]] + offset)]
+    offsets = np.zeros(len(nw) + 1, np.int64); np.cumsum(nw + npc, out=offsets[1:])
+    return (np.concatenate(parts) if parts else np.zeros(0, np.int64)), offsets
+
 _UNITS: dict = {}  # units (or teacher) and corpus → (StaticTokens, initial table, packed sets): the runs of one process count and split the texts once
 
 def _units_of(cfg: Config, C, units: str, init_from: str | None, pairs, v) -> tuple:
     key = (C.manifest["content_hash"], units, init_from, cfg.static.st_min_count, cfg.static.st_max_tokens, cfg.run.valid_max, cfg.tokenizer.vocab_size, cfg.tokenizer.tokenizer_sentences)
     if key not in _UNITS:
+        if init_from is None and units == "both":  # the words' and the pieces' packings joined: each text is split once
+            (tw, _, pw), (tp, _, pp) = (_units_of(cfg, C, u, None, pairs, v) for u in ("words", "pieces"))
+            tokens = StaticTokens(tw.vocab, tp.tok, cfg.static.st_max_tokens)
+            _UNITS[key] = tokens, None, [join_packed(a, b, tokens.offset, tokens.max_tokens) for a, b in zip(pw, pp)]
+            return _UNITS[key]
         if init_from is None:
             from codesearch.tokenizer import tokenizer_of
             tokens, init = static_units(units, pairs[0] + pairs[1], Path(tokenizer_of(cfg, C)[1]) / "hf" / "tokenizer.json", cfg.static.st_min_count, cfg.static.st_max_tokens), None
