@@ -175,7 +175,7 @@ def _units_of(cfg: Config, C, units: str, init_from: str | None, pairs, v) -> tu
             from codesearch.tokenizer import tokenizer_of
             tokens, init = static_units(units, pairs[0] + pairs[1], Path(tokenizer_of(cfg, C)[1]) / "hf" / "tokenizer.json", cfg.static.st_min_count, cfg.static.st_max_tokens), None
         else:
-            src = StaticEncoder(distilled_model(init_from, cfg)); tokens, init = src.tokens, src.E.astype(np.float32)
+            src = StaticEncoder(distilled_model(init_from, cfg)); tokens, init = src.tokens, src.E  # StaticEncoder holds float32 already
         _UNITS[key] = tokens, init, [tokens.pack(t) for t in (*pairs[:2], v["query"].tolist(), v["code"].tolist())]
     return _UNITS[key]
 
