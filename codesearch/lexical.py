@@ -6,6 +6,7 @@
 from __future__ import annotations
 import json, re
 from collections import Counter
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -28,14 +29,19 @@ def words(text: str) -> list[str]:
     "The lower-cased words of text and code, identifiers split at `_`, camelCase and digits: the units of a static `words` encoder (one regex pass, ~10k functions/s)."
     return [w.lower() for w in _PART.findall(text)]
 
+class _IdentTokens(dict):
+    "identifier -> its BM25 tokens, each identifier split once per process (names repeat: indexing a tree splits each a few times, not thousands)."
+    def __missing__(self, w: str) -> tuple[str, ...]:
+        if len(self) > 1_000_000: self.clear()
+        parts = split_identifier(w)
+        t = self[w] = tuple([p for p in parts if p not in STOPWORDS] + ([w.lower().strip("_")] if len(parts) > 1 else []))
+        return t
+
+_TOKENS = _IdentTokens()
+
 def bm25_tokenize(text: str) -> list[str]:
     "Identifier-aware tokens: each identifier's parts, plus the identifier itself when it has several."
-    out = []
-    for w in _IDENT.findall(text):
-        parts = split_identifier(w)
-        out += [p for p in parts if p not in STOPWORDS]
-        if len(parts) > 1: out.append(w.lower().strip("_"))
-    return out
+    return list(chain.from_iterable(map(_TOKENS.__getitem__, _IDENT.findall(text))))
 
 # %% ../nbs/lexical.ipynb
 _LEXICAL_JSON, _LEXICAL_NPZ = "lexical.json", "lexical.npz"

@@ -21,17 +21,22 @@ def read_source(path: str | Path) -> str:
     return data.decode(encoding)
 
 # %% ../nbs/parse.ipynb
+_BODIES = ("body", "handlers", "orelse", "finalbody", "cases")
+
 def function_nodes(tree: ast.AST) -> list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
     "(qualified name, node) of every function and method in `tree`, nested ones too, in source order."
     out = []
-    def visit(node, prefix):
-        for ch in ast.iter_child_nodes(node):
-            if isinstance(ch, ast.ClassDef): visit(ch, f"{prefix}{ch.name}.")
+    def visit(nodes, prefix):  # statement lists only: a def is a statement, so expressions (most of the tree) are never walked
+        for ch in nodes:
+            if isinstance(ch, ast.ClassDef): visit(ch.body, f"{prefix}{ch.name}.")
             elif isinstance(ch, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 out.append((prefix + ch.name, ch))
-                visit(ch, f"{prefix}{ch.name}.<locals>.")
-            else: visit(ch, prefix)
-    visit(tree, "")
+                visit(ch.body, f"{prefix}{ch.name}.<locals>.")
+            else:
+                for field in _BODIES:  # if/for/while/with/try/match blocks, except handlers and match cases, in source order
+                    sub = getattr(ch, field, None)
+                    if isinstance(sub, list): visit(sub, prefix)
+    visit(tree.body, "")
     return out
 
 def is_overload(fn: ast.AST) -> bool:
