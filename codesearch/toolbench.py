@@ -16,7 +16,7 @@ __all__ = ['split_tree', 'timed', 'cli_seconds']
 
 # %% ../nbs/08b_tool.ipynb
 def split_tree(C, split: str, dest: Path, max_functions: int | None = None) -> tuple[Path, list[str]]:
-    "Copy the installed folders (or modules) of the packages of `split` into `dest`, in name order, stopping once they hold `max_functions` corpus functions; (dest, the names)."
+    "Copy the installed folders (or modules) of the packages of `split` into `dest`, in name order; with `max_functions`, only packages that fit in what is left of that many corpus functions; (dest, the names)."
     pk = sorted((p for p in C.manifest["packages"] if p["split"] == split), key=lambda p: p["name"])
     counts = {n: 0 for n in (p["name"] for p in pk)}
     for frame in (C.functions, C.code_only):
@@ -25,12 +25,11 @@ def split_tree(C, split: str, dest: Path, max_functions: int | None = None) -> t
     roots = {p.name: p.root for p in discover_packages([p["name"] for p in pk])}
     dest.mkdir(parents=True, exist_ok=True); names, total = [], 0
     for p in pk:
-        if not counts[p["name"]]: continue
+        if not counts[p["name"]] or (max_functions and total + counts[p["name"]] > max_functions): continue
         src = roots[p["name"]]
         if src.is_dir(): shutil.copytree(src, dest / src.name, ignore=shutil.ignore_patterns("__pycache__"))
         else: shutil.copy(src, dest / src.name)
         names.append(p["name"]); total += counts[p["name"]]
-        if max_functions and total >= max_functions: break
     return dest, names
 
 def timed(fn, *a, **kw) -> tuple[object, float]:
