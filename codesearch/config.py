@@ -115,6 +115,7 @@ class Seq2Seq:
 class Static:
     "05d: static encoders trained from scratch and distilled from MiniLM."
     st_units: list[str]       # token units compared: words, pieces, both
+    st_pieces_of: str         # a tokenizer reads each identifier-split word (words) or the whole text (text)
     st_dims: list[int]        # widths compared (the first is the comparisons' default)
     st_min_count: int         # a word enters the vocabulary when the training pairs hold it this often
     st_max_tokens: int        # units kept per text

@@ -70,10 +70,12 @@ class StaticTokens:
     "The units of a static model: identifier-split words (a vocabulary), the pieces of a fast tokenizer, or both (piece ids after the words')."
     def __init__(self, vocab: dict[str, int] | None = None, # word -> id, ids 0..len-1
                  tokenizer=None, # a `tokenizers.Tokenizer`
-                 max_tokens: int = 512): # units kept per text (the first ones)
+                 max_tokens: int = 512, # units kept per text (the first ones)
+                 pieces_of: str = "text"): # the tokenizer reads the whole "text", or each of its identifier-split "words"
         if vocab is None and tokenizer is None: raise ValueError("a static model needs a word vocabulary, a tokenizer, or both")
-        self.vocab, self.tok, self.max_tokens = vocab, tokenizer, int(max_tokens)
-        self.offset = len(vocab) if vocab else 0
+        if pieces_of not in ("text", "words"): raise ValueError(f"pieces_of must be 'text' or 'words', not {pieces_of!r}")
+        self.vocab, self.tok, self.max_tokens, self.pieces_of = vocab, tokenizer, int(max_tokens), pieces_of
+        self.offset, self._memo = (len(vocab) if vocab else 0), {}
         if tokenizer is not None:
             tokenizer.no_padding(); tokenizer.no_truncation()
             self.special = np.array(sorted(i for i, t in tokenizer.get_added_tokens_decoder().items() if t.special), np.int64)
@@ -83,15 +85,32 @@ class StaticTokens:
     @property
     def units(self) -> str: return "+".join(u for u, x in (("words", self.vocab), ("pieces", self.tok)) if x is not None)
 
+    def _word_pieces(self, ws: list[list[str]]) -> dict:
+        "word -> its piece ids (shifted, special tokens dropped), for every word of `ws`: each new word tokenised once, in one batch."
+        if len(self._memo) > 1_000_000: self._memo.clear()  # bounded: a process indexing many trees meets many names
+        new = list({w for x in ws for w in x if w not in self._memo})
+        if new:
+            special = set(self.special.tolist())
+            for w, e in zip(new, self.tok.encode_batch(new, add_special_tokens=False)):
+                self._memo[w] = tuple(i + self.offset for i in e.ids if i not in special)
+        return self._memo
+
     def ids(self, texts: list[str]) -> list[np.ndarray]:
         "Each text's unit ids, unknown words and special tokens dropped, at most `max_tokens`."
+        from itertools import chain, islice
         from codesearch.lexical import words
         texts = list(texts); m = self.max_tokens
+        by_words = self.tok is not None and self.pieces_of == "words"
+        ws = [words(t) for t in texts] if self.vocab is not None or by_words else None
         out = [[] for _ in texts]
         if self.vocab is not None:
             get = self.vocab.get
-            out = [[i for i in map(get, words(t)) if i is not None] for t in texts]
-        if self.tok is not None:
+            out = [[i for i in map(get, w) if i is not None][:m] for w in ws]
+        if by_words:
+            memo = self._word_pieces(ws)
+            for o, w in zip(out, ws):
+                if len(o) < m: o.extend(islice(chain.from_iterable(map(memo.__getitem__, w)), m - len(o)))
+        elif self.tok is not None:
             encs = self.tok.encode_batch(texts, add_special_tokens=False) if len(texts) > 64 else [self.tok.encode(t, add_special_tokens=False) for t in texts]
             for o, e in zip(out, encs):
                 p = np.asarray(e.ids, np.int64)
@@ -108,7 +127,7 @@ class StaticTokens:
         "Write the vocabulary (`vocab.json`) and/or `tokenizer.json` into `folder`; what `static.json` records of them."
         if self.vocab is not None: (folder / "vocab.json").write_text(json.dumps(self.vocab, ensure_ascii=False))
         if self.tok is not None: self.tok.save(str(folder / "tokenizer.json"))
-        return dict(units=self.units, max_tokens=self.max_tokens)
+        return dict(units=self.units, max_tokens=self.max_tokens, **({"pieces_of": self.pieces_of} if self.tok is not None else {}))
 
     @classmethod
     def load(cls, folder: Path, info: dict) -> StaticTokens:
@@ -116,7 +135,7 @@ class StaticTokens:
         units = info.get("units", "")
         vocab = json.loads((folder / "vocab.json").read_text()) if "words" in units else None
         tok = Tokenizer.from_file(str(folder / "tokenizer.json")) if "pieces" in units else None
-        return cls(vocab, tok, info.get("max_tokens", 512))
+        return cls(vocab, tok, info.get("max_tokens", 512), info.get("pieces_of", "text"))
 
 # %% ../nbs/encoder.ipynb
 class StaticEncoder:
@@ -138,9 +157,12 @@ class StaticEncoder:
     def _pool(self, E: np.ndarray, texts) -> np.ndarray:
         if isinstance(texts, str): texts = [texts]
         flat, offsets = self.tokens.pack(texts)
-        out = np.zeros((len(texts), self.dim), np.float32)
-        has = np.nonzero(np.diff(offsets))[0]  # texts with at least one known unit (the others stay zero)
-        if len(has): out[has] = np.add.reduceat(E[flat], offsets[has], axis=0)
+        out = np.empty((len(texts), self.dim), np.float32)
+        for s in range(0, len(texts), 256):  # per chunk: (texts × distinct units) counts times those units' rows, one matrix product
+            e = min(len(texts), s + 256); f = flat[offsets[s]:offsets[e]]
+            u, inv = np.unique(f, return_inverse=True)
+            rows = np.repeat(np.arange(e - s), np.diff(offsets[s:e + 1]))
+            out[s:e] = np.bincount(rows * len(u) + inv, minlength=(e - s) * len(u)).reshape(e - s, len(u)).astype(np.float32) @ E[u]
         n = np.linalg.norm(out, axis=1, keepdims=True)
         return np.divide(out, n, out=out, where=n > 0)
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from .encoder import STATIC_JSON, StaticTokens, model_window, save_static
 
 # %% auto 0
-__all__ = ['VARIANTS', 'DEFAULT_VARIANT', 'TOKENIZER_FILES', 'STATIC_DIMS', 'STATIC_TOKENS', 'mean_pool', 'load_embedder',
-           'export_onnx', 'quantize_onnx', 'optimize_onnx', 'check_variant', 'copy_tokenizer', 'minilm_path',
-           'model_source', 'encoder_info', 'export_encoder', 'distill_static']
+__all__ = ['VARIANTS', 'DEFAULT_VARIANT', 'TOKENIZER_FILES', 'STATIC_DIMS', 'STATIC_TOKENS', 'STATIC_PIECES_OF', 'mean_pool',
+           'load_embedder', 'export_onnx', 'quantize_onnx', 'optimize_onnx', 'check_variant', 'copy_tokenizer',
+           'minilm_path', 'model_source', 'encoder_info', 'export_encoder', 'distill_static']
 
 # %% ../nbs/export.ipynb
 VARIANTS = {"tensor-s8": (False, "QInt8"), "tensor-u8": (False, "QUInt8"), "channel-s8": (True, "QInt8"), "channel-u8": (True, "QUInt8")}
@@ -110,11 +110,12 @@ def model_source(model: str) -> tuple[str, Path]:
 
 # %% ../nbs/export.ipynb
 STATIC_DIMS, STATIC_TOKENS = 256, 512  # `--model static`: MiniLM distilled to 256 dimensions (Model2Vec's default), up to 512 pieces a text
+STATIC_PIECES_OF = "words"  # WordPiece reads each identifier-split word (memoised): 05d measured 3x the speed and +0.07 test MRR against whole texts
 
 def encoder_info(model: str, variant: str = DEFAULT_VARIANT, name: str | None = None) -> dict:
     "What `encoder.json` will say of the encoder of `model`: its name, source folder, kind (onnx or static), and the int8 variant and window of an ONNX one (the model is checked, nothing exported)."
     mname, src = model_source(model)
-    if model == "static": return dict(model=name or mname, source=str(src), kind="static", dims=STATIC_DIMS, max_tokens=STATIC_TOKENS)
+    if model == "static": return dict(model=name or mname, source=str(src), kind="static", dims=STATIC_DIMS, max_tokens=STATIC_TOKENS, pieces_of=STATIC_PIECES_OF)
     if (src / STATIC_JSON).is_file(): return dict(model=name or mname, source=str(src), kind="static")
     check_variant(variant)
     return dict(model=name or mname, source=str(src), kind="onnx", variant=variant, max_seq_length=model_window(src))
@@ -166,7 +167,7 @@ def _bf16_cpu() -> bool:
     except OSError: return False
     return any(f in flags for f in (" amx_bf16", " avx512_bf16"))
 
-def distill_static(teacher: Path, out: Path, dims: int = STATIC_DIMS, max_tokens: int = STATIC_TOKENS, **info) -> Path:
+def distill_static(teacher: Path, out: Path, dims: int = STATIC_DIMS, max_tokens: int = STATIC_TOKENS, pieces_of: str = STATIC_PIECES_OF, **info) -> Path:
     "The sentence-transformers model in `teacher` distilled by Model2Vec into a static model folder `out` (`info`: kept in static.json)."
     import time, torch
     import numpy as np
@@ -179,5 +180,5 @@ def distill_static(teacher: Path, out: Path, dims: int = STATIC_DIMS, max_tokens
     E = np.asarray(m.embedding, np.float32)
     if m.weights is not None: E = E * np.asarray(m.weights, np.float32)[:, None]
     if getattr(m, "token_mapping", None) is not None: E = E[np.asarray(m.token_mapping)]
-    return save_static(out, E, StaticTokens(None, Tokenizer.from_str(m.tokenizer.to_str()), max_tokens), teacher=str(teacher), distilled_by="model2vec",
+    return save_static(out, E, StaticTokens(None, Tokenizer.from_str(m.tokenizer.to_str()), max_tokens, pieces_of), teacher=str(teacher), distilled_by="model2vec",
                        distill_seconds=round(time.time() - t0, 1), bf16=_bf16_cpu(), **info)

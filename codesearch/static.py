@@ -30,13 +30,13 @@ def word_vocab(texts: list[str], min_count: int = 2) -> dict[str, int]:
     c = Counter(w for t in texts for w in words(t))
     return {w: i for i, w in enumerate(sorted((w for w, n in c.items() if n >= min_count), key=lambda w: (-c[w], w)))}
 
-def static_units(kind: str, texts: list[str], tokenizer_json: Path | None, min_count: int = 2, max_tokens: int = 256) -> StaticTokens:
+def static_units(kind: str, texts: list[str], tokenizer_json: Path | None, min_count: int = 2, max_tokens: int = 256, pieces_of: str = "words") -> StaticTokens:
     "The `StaticTokens` of units `kind` ('words', 'pieces' or 'both'): a vocabulary from `texts`, and/or the tokenizer in `tokenizer_json`."
     from tokenizers import Tokenizer
     if kind not in ("words", "pieces", "both"): raise ValueError(f"unknown units {kind!r}: choose words, pieces or both")
     vocab = word_vocab(texts, min_count) if kind in ("words", "both") else None
     tok = Tokenizer.from_file(str(tokenizer_json)) if kind in ("pieces", "both") else None
-    return StaticTokens(vocab, tok, max_tokens)
+    return StaticTokens(vocab, tok, max_tokens, pieces_of)
 
 # %% ../nbs/05d_static.ipynb
 class StaticBag(nn.Module):
@@ -121,7 +121,7 @@ def export_static(model: StaticBag, tokens: StaticTokens, folder: Path, **info) 
     "Save `model` with its units as a static model folder (and its sentence-transformers copy in `st/` where one fits)."
     E, Eq = model.tables()
     save_static(folder, E, tokens, Eq, **info)
-    if tokens.vocab is None and Eq is None: save_st_static(E, tokens, folder / "st")
+    if tokens.vocab is None and Eq is None and tokens.pieces_of == "text": save_st_static(E, tokens, folder / "st")
     return folder
 
 def save_st_static(E: np.ndarray, tokens: StaticTokens, folder: Path):
@@ -147,9 +147,11 @@ def distilled_model(name: str, cfg: Config) -> Path:
     src = teacher_path(name, cfg)
     def build(d):
         from codesearch.export import distill_static
-        distill_static(src, d, cfg.static.st_distill_dims, cfg.static.st_max_tokens, teacher_name=name)  # the tool's distillation (`codesearch index --model static`)
-        e = StaticEncoder(d); save_st_static(e.E, e.tokens, d / "st")
-    key = dict(stage="static-distill", teacher=name, src=str(src) if name == "minilm" else src.name, dims=cfg.static.st_distill_dims, max_tokens=cfg.static.st_max_tokens, v=1)
+        distill_static(src, d, cfg.static.st_distill_dims, cfg.static.st_max_tokens, cfg.static.st_pieces_of, teacher_name=name)  # the tool's distillation (`codesearch index --model static`)
+        e = StaticEncoder(d)
+        if e.tokens.pieces_of == "text": save_st_static(e.E, e.tokens, d / "st")
+    key = dict(stage="static-distill", teacher=name, src=str(src) if name == "minilm" else src.name, dims=cfg.static.st_distill_dims, max_tokens=cfg.static.st_max_tokens,
+               pieces_of=cfg.static.st_pieces_of, v=2)
     return cached("static-distill", key, build, root=run_dir(cfg.profile) / "cache")
 
 # %% ../nbs/05d_static.ipynb
@@ -164,16 +166,16 @@ def join_packed(words: tuple, pieces: tuple, offset: int, max_tokens: int) -> tu
 _UNITS: dict = {}  # units (or teacher) and corpus → (StaticTokens, initial table, packed sets): the runs of one process count and split the texts once
 
 def _units_of(cfg: Config, C, units: str, init_from: str | None, pairs, v) -> tuple:
-    key = (C.manifest["content_hash"], units, init_from, cfg.static.st_min_count, cfg.static.st_max_tokens, cfg.run.valid_max, cfg.tokenizer.vocab_size, cfg.tokenizer.tokenizer_sentences)
+    key = (C.manifest["content_hash"], units, init_from, cfg.static.st_min_count, cfg.static.st_max_tokens, cfg.static.st_pieces_of, cfg.run.valid_max, cfg.tokenizer.vocab_size, cfg.tokenizer.tokenizer_sentences)
     if key not in _UNITS:
         if init_from is None and units == "both":  # the words' and the pieces' packings joined: each text is split once
             (tw, _, pw), (tp, _, pp) = (_units_of(cfg, C, u, None, pairs, v) for u in ("words", "pieces"))
-            tokens = StaticTokens(tw.vocab, tp.tok, cfg.static.st_max_tokens)
+            tokens = StaticTokens(tw.vocab, tp.tok, cfg.static.st_max_tokens, tp.pieces_of)
             _UNITS[key] = tokens, None, [join_packed(a, b, tokens.offset, tokens.max_tokens) for a, b in zip(pw, pp)]
             return _UNITS[key]
         if init_from is None:
             from codesearch.tokenizer import tokenizer_of
-            tokens, init = static_units(units, pairs[0] + pairs[1], Path(tokenizer_of(cfg, C)[1]) / "hf" / "tokenizer.json", cfg.static.st_min_count, cfg.static.st_max_tokens), None
+            tokens, init = static_units(units, pairs[0] + pairs[1], Path(tokenizer_of(cfg, C)[1]) / "hf" / "tokenizer.json", cfg.static.st_min_count, cfg.static.st_max_tokens, cfg.static.st_pieces_of), None
         else:
             src = StaticEncoder(distilled_model(init_from, cfg)); tokens, init = src.tokens, src.E  # StaticEncoder holds float32 already
         _UNITS[key] = tokens, init, [tokens.pack(t) for t in (*pairs[:2], v["query"].tolist(), v["code"].tolist())]
@@ -191,7 +193,7 @@ def _static_run(cfg: Config, units: str, dim: int, tied: bool, weights: bool, st
     key = dict(stage="static", corpus=C.manifest["content_hash"], seed=cfg.run.seed, valid_max=cfg.run.valid_max, units=units, dim=dim, tied=tied, weights=weights,
                steps=steps, init_from=init_from, tok=None if init_from or units == "words" else [cfg.tokenizer.vocab_size, cfg.tokenizer.tokenizer_sentences],
                **{k: v for k, v in vars(cfg.static).items() if k in ("st_min_count", "st_max_tokens", "st_batch_size", "st_lr", "st_tau", "st_dropout", "st_eval_every")},
-               distill=cfg.static.st_distill_dims if init_from else None, v=1)
+               pieces_of=None if units == "words" else cfg.static.st_pieces_of, distill=cfg.static.st_distill_dims if init_from else None, v=2)
     return cached("static", key, build, root=run_dir(cfg.profile) / "cache")
 
 def static_models(cfg: Config) -> dict:
