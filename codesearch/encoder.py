@@ -87,13 +87,14 @@ class StaticTokens:
 
     def _word_pieces(self, ws: list[list[str]]) -> dict:
         "word -> its piece ids (shifted, special tokens dropped), for every word of `ws`: each new word tokenised once, in one batch."
-        if len(self._memo) > 1_000_000: self._memo.clear()  # bounded: a process indexing many trees meets many names
-        new = list({w for x in ws for w in x if w not in self._memo})
+        memo = self._memo
+        if len(memo) > 1_000_000: memo = self._memo = {}  # bounded: a process indexing many trees meets many names; a new dict, so a thread still reading the old one finds its words
+        new = list({w for x in ws for w in x if w not in memo})
         if new:
             special = set(self.special.tolist())
             for w, e in zip(new, self.tok.encode_batch(new, add_special_tokens=False)):
-                self._memo[w] = tuple(i + self.offset for i in e.ids if i not in special)
-        return self._memo
+                memo[w] = tuple(i + self.offset for i in e.ids if i not in special)
+        return memo
 
     def ids(self, texts: list[str]) -> list[np.ndarray]:
         "Each text's unit ids, unknown words and special tokens dropped, at most `max_tokens`."
