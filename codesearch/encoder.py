@@ -5,6 +5,7 @@
 # %% ../nbs/encoder.ipynb 3
 from __future__ import annotations
 import json, os, shutil
+from itertools import chain, islice
 from pathlib import Path
 
 import numpy as np
@@ -98,7 +99,6 @@ class StaticTokens:
 
     def ids(self, texts: list[str]) -> list[np.ndarray]:
         "Each text's unit ids, unknown words and special tokens dropped, at most `max_tokens`."
-        from itertools import chain, islice
         from codesearch.lexical import words
         texts = list(texts); m = self.max_tokens
         by_words = self.tok is not None and self.pieces_of == "words"
