@@ -1,6 +1,6 @@
 """`codesearch index` as a user runs it: every function of an installed package, a summary of what was skipped, and a
 folder it never writes over: --out equal to the source is refused, and an interrupted build leaves the old index."""
-import ast, os, signal, subprocess, sys, time
+import ast, os, signal, subprocess, sys, threading, time
 from pathlib import Path
 
 import pytest
@@ -69,11 +69,13 @@ def test_interrupted_build_leaves_the_old_index(tmp_path):
     old = {p.relative_to(tmp_path / "idx"): p.read_bytes() for p in (tmp_path / "idx").rglob("*") if p.is_file()}
     p = subprocess.Popen([sys.executable, "-m", "codesearch.cli", "index", str(src), "--out", str(tmp_path / "idx")],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    err = []  # stderr as it comes: the interrupt is sent once the embedding's progress bar has started, not after a guessed delay
+    reader = threading.Thread(target=lambda: err.extend(iter(lambda: p.stderr.read(1), "")), daemon=True); reader.start()
     t0 = time.monotonic()
-    while not any(".idx.building-" in q.name for q in tmp_path.iterdir()) and time.monotonic() - t0 < 60: time.sleep(0.02)
-    time.sleep(1.0)  # into the export or the embedding
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=120)
+    while "embed" not in "".join(err) and p.poll() is None and time.monotonic() - t0 < 120: time.sleep(0.01)
+    assert any(".idx.building-" in q.name for q in tmp_path.iterdir()), "".join(err)  # the new index is being built beside the old one
+    p.send_signal(signal.SIGINT)  # embedding ~270 functions with MiniLM takes seconds: the build is still running here
+    p.wait(timeout=120); reader.join(timeout=10); err = "".join(err)
     assert p.returncode == 130 and "is as it was before" in err, (p.returncode, err[-2000:])
     assert {q.relative_to(tmp_path / "idx"): q.read_bytes() for q in (tmp_path / "idx").rglob("*") if q.is_file()} == old
     assert sorted(q.name for q in tmp_path.iterdir()) == ["idx", "small"]  # no half-built folder left
