@@ -68,7 +68,8 @@ def test_interrupted_build_leaves_the_old_index(tmp_path):
     assert cli("index", tmp_path / "small", "--out", tmp_path / "idx").returncode == 0
     old = {p.relative_to(tmp_path / "idx"): p.read_bytes() for p in (tmp_path / "idx").rglob("*") if p.is_file()}
     p = subprocess.Popen([sys.executable, "-m", "codesearch.cli", "index", str(src), "--out", str(tmp_path / "idx")],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as from a terminal: a shell's background job (`make test &`) ignores SIGINT, and so would Python in it
     err = []  # stderr as it comes: the interrupt is sent once the embedding's progress bar has started, not after a guessed delay
     reader = threading.Thread(target=lambda: err.extend(iter(lambda: p.stderr.read(1), "")), daemon=True); reader.start()
     t0 = time.monotonic()
