@@ -33,6 +33,7 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("--kind", default="flat", choices=["flat", "hnsw"], help="FAISS index: exact (flat, default) or HNSW for very large trees")
     x.add_argument("--variant", default=None, help="int8 variant of the encoder: tensor-s8, tensor-u8, channel-s8 (default) or channel-u8")
     x.add_argument("--threads", type=_count, default=0, help="encoder threads (default 0: all cores)")
+    x.add_argument("--workers", type=_count, default=0, help="processes that parse the files (default 0: one per core, from 100 files on; 1: none)")
     x.add_argument("--include", action="append", default=[], metavar="GLOB", help="index only the files matching a glob (gitignore syntax, relative to each path; repeatable)")
     x.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="leave out files and folders matching a glob (repeatable), e.g. --exclude 'tests/'")
     x.add_argument("--no-gitignore", action="store_true", help="also index what .gitignore files ignore")
@@ -114,7 +115,7 @@ def _index(args) -> int:
     from codesearch.indexer import DEFAULT_VARIANT, build_search_index, summary_text
     import json
     try: out = build_search_index(args.paths, args.out, args.model, args.kind, args.variant or DEFAULT_VARIANT, threads=args.threads, cache=args.encoder_cache,
-                                  include=args.include, exclude=args.exclude, gitignore=not args.no_gitignore)
+                                  include=args.include, exclude=args.exclude, gitignore=not args.no_gitignore, workers=args.workers)
     except (ValueError, FileNotFoundError) as e: return _fail("index", e)
     except KeyboardInterrupt:
         print(f"codesearch index: interrupted; {args.out} is as it was before", file=sys.stderr); return 130

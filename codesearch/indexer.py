@@ -130,6 +130,7 @@ def build_search_index(paths, # folders or files of Python source
                        batch_size: int = 32, threads: int = 0, progress: bool = True,
                        cache: str | Path | None = None, # folder that keeps encoder exports between builds (None: none)
                        include=(), exclude=(), gitignore: bool = True, # which files: see `codesearch.parse.python_files`
+                       workers: int = 0, # processes that parse the files: see `codesearch.parse.parse_files`
                       ) -> Path:
     "Index every function under `paths` into the folder `out` (see above), reusing what an earlier build there can give; returns `out`."
     out, t0 = check_out(out, paths), time.perf_counter()
@@ -139,7 +140,7 @@ def build_search_index(paths, # folders or files of Python source
     if progress:
         from tqdm.auto import tqdm
         bar = lambda files: tqdm(files, desc="parse", unit="file")
-    fns, summary = collect_functions(paths, is_index_folder, bar, include, exclude, gitignore, known=prev["stats"] if prev else None)
+    fns, summary = collect_functions(paths, is_index_folder, bar, include, exclude, gitignore, known=prev["stats"] if prev else None, workers=workers)
     fns, rows = _merge(fns, summary, prev)
     summary["unchanged_files"] = len(summary["unchanged_files"])
     if not fns: raise ValueError(f"no functions to index under {', '.join(map(str, paths))}: {summary_text(summary)}")

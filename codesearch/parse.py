@@ -4,13 +4,13 @@
 
 # %% ../nbs/parse.ipynb 3
 from __future__ import annotations
-import ast, io, os, textwrap, tokenize
+import ast, io, os, signal, sys, textwrap, tokenize
 from collections import Counter
 from pathlib import Path
 
 # %% auto 0
-__all__ = ['SKIP_NAMES', 'read_source', 'function_nodes', 'is_overload', 'normalise_newlines', 'file_functions', 'python_files',
-           'parse_source_file', 'collect_functions']
+__all__ = ['SKIP_NAMES', 'PARALLEL_MIN_FILES', 'read_source', 'function_nodes', 'is_overload', 'normalise_newlines',
+           'file_functions', 'python_files', 'parse_source_file', 'cores', 'parse_files', 'collect_functions']
 
 # %% ../nbs/parse.ipynb
 def read_source(path: str | Path) -> str:
@@ -173,18 +173,47 @@ def _stat(f: Path) -> list[int]:
     try: st = f.stat(); return [st.st_size, st.st_mtime_ns]
     except OSError: return [-1, -1]
 
+PARALLEL_MIN_FILES = 100  # fewer files parse faster here than worker processes start (~0.2 s)
+
+def cores() -> int:
+    "The cores this process may run on."
+    try: return len(os.sched_getaffinity(0))
+    except AttributeError: return os.cpu_count() or 1  # macOS, Windows
+
+def _ignore_interrupt(): signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+def parse_files(files: list[Path], workers: int = 0, # processes: 0, one per core (at most 8) from PARALLEL_MIN_FILES files on; 1, none (parse here)
+               ):
+    "`parse_source_file` of each file, yielded in order as they come: in worker processes when there are enough files."
+    if workers == 0: workers = min(cores(), 8) if len(files) >= PARALLEL_MIN_FILES else 1
+    workers = min(workers, len(files))
+    if workers < 2 or not sys.platform.startswith("linux"):
+        yield from map(parse_source_file, files); return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    done, pool = 0, ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_ignore_interrupt)
+    try:
+        for r in pool.map(parse_source_file, files, chunksize=max(1, min(16, len(files) // (4 * workers)))):  # the workers start here
+            yield r; done += 1
+    except (OSError, BrokenProcessPool):  # no process could start (a sandbox), or one died (killed for memory): the rest is parsed here
+        yield from map(parse_source_file, files[done:])
+    finally: pool.shutdown(wait=False, cancel_futures=True)
+
 def collect_functions(paths, is_index_folder=None, progress=None, # `progress(files)` wraps the file list, e.g. with tqdm
                       include=(), exclude=(), gitignore: bool = True, # as `python_files`
                       known: dict | None = None, # shown path -> [size, mtime_ns, overload stubs] of files read by an earlier build: those unchanged are not parsed again
+                      workers: int = 0, # processes that parse the files (see `parse_files`)
                      ) -> tuple[list[dict], dict]:
     "(functions with `package` and `path`, in path and line order; summary of what was read, skipped, and left unchanged (`unchanged_files`: their functions are the caller's to reuse))."
     files, skipped_dirs, bad = python_files(paths, is_index_folder, include, exclude, gitignore)
-    fns, stubs, stats, unchanged = [], 0, {}, []
-    for f, pkg, shown in (progress(files) if progress else files):
+    fns, stubs, stats, unchanged, todo = [], 0, {}, [], []
+    for f, pkg, shown in files:
         st = _stat(f)
         if known is not None and known.get(shown, [])[:2] == st:
-            unchanged.append(shown); stats[shown] = known[shown]; stubs += known[shown][2]; continue
-        got, n_stubs, why = parse_source_file(f)
+            unchanged.append(shown); stats[shown] = known[shown]; stubs += known[shown][2]
+        else: todo.append((f, pkg, shown, st))
+    for (f, pkg, shown, st), (got, n_stubs, why) in zip(progress(todo) if progress else todo, parse_files([t[0] for t in todo], workers)):  # the bar first: it counts a file once the next is asked for
         stubs += n_stubs
         if why: bad.append((shown, why))
         else: stats[shown] = st + [n_stubs]
