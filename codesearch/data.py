@@ -6,7 +6,6 @@
 from __future__ import annotations
 import ast, hashlib, importlib.metadata as md, io, json, keyword, os, re, sys, sysconfig, textwrap, time, tokenize, zlib
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .parse import function_nodes, is_overload, normalise_newlines, read_source
+from .parse import function_nodes, is_overload, map_in_processes, normalise_newlines, read_source
 from .run import cached, lock_state, run_dir, stable_hash, project_root
 
 # %% auto 0
@@ -238,9 +237,7 @@ def build_corpus(out: Path, spec="all", seed: int = 0, workers: int | None = Non
         base = p.root.parent
         jobs += [(p.name, f, str(f.relative_to(base))) for f in p.files()]
     files, counts, pairs, code_only = Counter(), Counter(), [], []
-    workers = workers or os.cpu_count() or 1
-    with ProcessPoolExecutor(workers) as ex:
-        res = list(tqdm(ex.map(_parse_job, jobs, chunksize=16), total=len(jobs), desc="parse files", mininterval=5))
+    res = list(tqdm(map_in_processes(_parse_job, jobs, workers or 0), total=len(jobs), desc="parse files", mininterval=5))  # one process per core
     for name, r in res:
         files[r["status"]] += 1; counts.update(r["counts"])
         pairs += [dict(f, package=name) for f in r["pairs"]]; code_only += [dict(f, package=name) for f in r["code_only"]]

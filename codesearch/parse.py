@@ -10,7 +10,8 @@ from pathlib import Path
 
 # %% auto 0
 __all__ = ['SKIP_NAMES', 'PARALLEL_MIN_FILES', 'read_source', 'function_nodes', 'is_overload', 'normalise_newlines',
-           'file_functions', 'python_files', 'parse_source_file', 'cores', 'parse_files', 'collect_functions']
+           'file_functions', 'python_files', 'parse_source_file', 'cores', 'map_in_processes', 'parse_files',
+           'collect_functions']
 
 # %% ../nbs/parse.ipynb
 def read_source(path: str | Path) -> str:
@@ -182,23 +183,27 @@ def cores() -> int:
 
 def _ignore_interrupt(): signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-def parse_files(files: list[Path], workers: int = 0, # processes: 0, one per core (at most 8) from PARALLEL_MIN_FILES files on; 1, none (parse here)
-               ):
-    "`parse_source_file` of each file, yielded in order as they come: in worker processes when there are enough files."
-    if workers == 0: workers = min(cores(), 8) if len(files) >= PARALLEL_MIN_FILES else 1
-    workers = min(workers, len(files))
+def map_in_processes(fn, items: list, workers: int = 0, # processes: 0, one per core (at most 8) from PARALLEL_MIN_FILES items on; 1, none (run here)
+                    ):
+    "`fn` of each item (`fn` a module-level function), yielded in order as they come: in worker processes when there are enough items."
+    if workers == 0: workers = min(cores(), 8) if len(items) >= PARALLEL_MIN_FILES else 1
+    workers = min(workers, len(items))
     if workers < 2 or not sys.platform.startswith("linux"):
-        yield from map(parse_source_file, files); return
+        yield from map(fn, items); return
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
     done, pool = 0, ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_ignore_interrupt)
     try:
-        for r in pool.map(parse_source_file, files, chunksize=max(1, min(16, len(files) // (4 * workers)))):  # the workers start here
+        for r in pool.map(fn, items, chunksize=max(1, min(16, len(items) // (4 * workers)))):  # the workers start here
             yield r; done += 1
-    except (OSError, BrokenProcessPool):  # no process could start (a sandbox), or one died (killed for memory): the rest is parsed here
-        yield from map(parse_source_file, files[done:])
+    except (OSError, BrokenProcessPool):  # no process could start (a sandbox), or one died (killed for memory): the rest is done here
+        yield from map(fn, items[done:])
     finally: pool.shutdown(wait=False, cancel_futures=True)
+
+def parse_files(files: list[Path], workers: int = 0):
+    "`parse_source_file` of each file, yielded in order as they come: in worker processes when there are enough files (see `map_in_processes`)."
+    return map_in_processes(parse_source_file, files, workers)
 
 def collect_functions(paths, is_index_folder=None, progress=None, # `progress(files)` wraps the file list, e.g. with tqdm
                       include=(), exclude=(), gitignore: bool = True, # as `python_files`
