@@ -23,6 +23,7 @@ requirements = [
     "Pygments==2.21.0",
     "tqdm==4.70.1",
     "pathspec==1.1.1",  # .gitignore rules as git reads them
+    "threadpoolctl==3.8.0",  # one BLAS thread in each indexing worker
 ]
 extras = {
     # indexing with a transformer (the ONNX export) and the study's stages: training, data, models

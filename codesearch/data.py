@@ -159,7 +159,7 @@ def parse_file(path: Path, rel: str) -> dict:
         elif r == "no_docstring": code_only.append(f)
     return dict(status="ok", pairs=pairs, code_only=code_only, counts=counts)
 
-def _parse_job(job): return job[0], parse_file(job[1], job[2])
+def _parse_job(job, _context=None): return job[0], parse_file(job[1], job[2])
 
 # %% ../nbs/00_data.ipynb
 _NEAR_T, _NEAR_MIN, _BANDS, _ROWS = 0.8, 8, 16, 8

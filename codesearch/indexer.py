@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoder import load_encoder
+from .encoder import StaticEncoder, load_encoder
 from .export import DEFAULT_VARIANT, encoder_info, export_encoder
 from .lexical import BM25, bm25_tokenize, load_bm25, save_bm25
 from .parse import collect_functions
@@ -125,6 +125,15 @@ def _merge(fns: list[dict], summary: dict, prev: dict | None) -> tuple[list[dict
     entries.sort(key=lambda e: (e[0]["path"], e[0]["start_line"]))
     return [f for f, _ in entries], np.array([r for _, r in entries], np.int64)
 
+def _preparer(static: StaticEncoder | None):
+    "What the parsing processes do with each file's functions: BM25's tokens, and a static encoder's vectors (an ONNX encoder embeds later, here, in batches of similar length across files)."
+    def prepare(fns: list[dict]):
+        codes = [f["code"] for f in fns]
+        for f, c in zip(fns, codes): f["tokens"] = bm25_tokenize(c)
+        if static is not None:
+            for f, v in zip(fns, static.encode(codes)): f["vector"] = v
+    return prepare
+
 def build_search_index(paths, # folders or files of Python source
                        out: str | Path, model: str = "minilm", kind: str = "flat", variant: str = DEFAULT_VARIANT,
                        batch_size: int = 32, threads: int = 0, progress: bool = True,
@@ -140,28 +149,34 @@ def build_search_index(paths, # folders or files of Python source
     if progress:
         from tqdm.auto import tqdm
         bar = lambda files: tqdm(files, desc="parse", unit="file")
-    fns, summary = collect_functions(paths, is_index_folder, bar, include, exclude, gitignore, known=prev["stats"] if prev else None, workers=workers)
-    fns, rows = _merge(fns, summary, prev)
-    summary["unchanged_files"] = len(summary["unchanged_files"])
-    if not fns: raise ValueError(f"no functions to index under {', '.join(map(str, paths))}: {summary_text(summary)}")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     try:
         export_encoder(model, tmp / ENCODER_DIR, variant, reuse=out / ENCODER_DIR if prev else None, cache=cache)
+        enc = load_encoder(tmp / ENCODER_DIR, max_length=info.get("max_seq_length", 256), threads=threads)
+        static = isinstance(enc, StaticEncoder)
+        t1 = time.perf_counter()
+        fns, summary = collect_functions(paths, is_index_folder, bar, include, exclude, gitignore, known=prev["stats"] if prev else None, own=[tmp], workers=workers,
+                                         prepare=_preparer(enc if static else None))
+        t_parse = time.perf_counter() - t1
+        fns, rows = _merge(fns, summary, prev)
+        summary["unchanged_files"] = len(summary["unchanged_files"])
+        if not fns: raise ValueError(f"no functions to index under {', '.join(map(str, paths))}: {summary_text(summary)}")
         new = np.nonzero(rows < 0)[0]
         t1 = time.perf_counter()
-        fresh = _embed(load_encoder(tmp / ENCODER_DIR, max_length=info.get("max_seq_length", 256), threads=threads),
-                       [fns[i]["code"] for i in new], batch_size, progress) if len(new) else None
+        if not len(new): fresh = None
+        elif static: fresh = np.stack([fns[i]["vector"] for i in new])  # made by the parsing processes
+        else: fresh = _embed(enc, [fns[i]["code"] for i in new], batch_size, progress)
         t_embed = time.perf_counter() - t1
         emb = np.zeros((len(fns), fresh.shape[1] if fresh is not None else prev["vectors"].shape[1]), np.float32)
         if fresh is not None: emb[new] = fresh
         if prev is not None: emb[rows >= 0] = prev["vectors"][rows[rows >= 0]]
-        new_tokens = [bm25_tokenize(fns[i]["code"]) for i in new]
+        new_tokens = [fns[i]["tokens"] for i in new]
         bm = prev["bm25"].update(rows, new_tokens) if prev is not None else BM25(new_tokens, idf="lucene")
         summary.update(functions=len(fns), reindex=None if prev is None else dict(previous=len(prev["records"]), kept=int((rows >= 0).sum()), embedded=len(new),
                                                                                    removed=len(prev["records"]) - len(set(rows[rows >= 0].tolist()))))
         save_search_index(tmp, emb if kind == "flat" else _ann_index(emb, kind), [dict(id=i, **f) for i, f in enumerate(fns)], tmp / ENCODER_DIR,
-                          dict(sources=[str(Path(p).resolve()) for p in paths], encoder_kind=info["kind"], summary=summary, embed_seconds=round(t_embed, 2),
+                          dict(sources=[str(Path(p).resolve()) for p in paths], encoder_kind=info["kind"], summary=summary, parse_seconds=round(t_parse, 2), embed_seconds=round(t_embed, 2),
                                seconds=round(time.perf_counter() - t0, 2), built=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())), bm25=bm)
         check_out(out, paths)
         _swap(tmp, out)

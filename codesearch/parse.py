@@ -4,7 +4,7 @@
 
 # %% ../nbs/parse.ipynb 3
 from __future__ import annotations
-import ast, io, os, signal, sys, textwrap, tokenize
+import ast, gc, io, os, signal, sys, textwrap, tokenize
 from collections import Counter
 from pathlib import Path
 
@@ -52,7 +52,12 @@ def normalise_newlines(source: str) -> str:
 
 def file_functions(source: str) -> tuple[list[dict], int]:
     "(functions, overload stubs left out): each function of `source` as `func_name`, `start_line`, `end_line`, `code`; `SyntaxError` if it does not parse."
-    source = normalise_newlines(source)
+    paused = gc.isenabled(); gc.disable()  # a syntax tree holds no cycles and reference counting frees it: the cyclic collector, run every 700 new nodes, only adds time (a fifth of the parse)
+    try: return _file_functions(normalise_newlines(source))
+    finally:
+        if paused: gc.enable()
+
+def _file_functions(source: str) -> tuple[list[dict], int]:
     tree, lines = ast.parse(source), source.split("\n")
     out, stubs = [], 0
     for name, fn in function_nodes(tree):
@@ -114,9 +119,11 @@ def python_files(paths, # folders or files
                  include=(), # globs (gitignore syntax, relative to each given folder): index only the files matching one
                  exclude=(), # globs: leave out the files and folders matching one
                  gitignore: bool = True, # honour the .gitignore files of the tree (and of its repository above it)
+                 own=(), # folders the caller is writing (an index being built): left out, and not reported
                 ) -> tuple[list[tuple[Path, str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
     "((file, package, shown path) of every Python file under `paths`, sorted; (shown path, reason) of every folder, and of every .py file, not read)."
     found, skipped, skipped_files, walked = {}, [], [], set()
+    own = {os.path.realpath(o) for o in own}
     inc, exc = _globs(include), _globs(exclude)
     for p in map(Path, paths):
         if not p.exists(): raise FileNotFoundError(f"{p} does not exist: pass folders or files of Python source")
@@ -140,6 +147,7 @@ def python_files(paths, # folders or files
                 path = Path(e.path); rel = path.relative_to(root).as_posix()
                 try: is_dir, is_file = e.is_dir(), e.is_file()
                 except OSError: is_dir = is_file = False
+                if is_dir and own and os.path.realpath(path) in own: continue
                 if is_dir:
                     why = _folder_reason(path, is_index_folder) or ("ignored by .gitignore" if _decided(path, True, rules) else None) \
                           or ("excluded by --exclude" if exc is not None and exc.match_file(rel + "/") else None)
@@ -181,44 +189,64 @@ def cores() -> int:
     try: return len(os.sched_getaffinity(0))
     except AttributeError: return os.cpu_count() or 1  # macOS, Windows
 
-def _ignore_interrupt(): signal.signal(signal.SIGINT, signal.SIG_IGN)
+_CONTEXT = None  # a worker's `context` (see `map_in_processes`)
+
+def _start_worker(context):
+    global _CONTEXT
+    _CONTEXT = context
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # one process per core already: no tokenizer threads (nor the warning tokenizers prints in a forked child),
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(1)  # and no BLAS threads: OpenBLAS's spin while they wait, and two workers' matrix products on two cores each took twice as long as one process alone
+    gc.freeze()  # the objects inherited from the parent are never collected here: the collector need not walk them
+
+def _call(fn, item): return fn(item, _CONTEXT)
 
 def map_in_processes(fn, items: list, workers: int = 0, # processes: 0, one per core (at most 8) from PARALLEL_MIN_FILES items on; 1, none (run here)
+                     context=None, # `fn`'s second argument: reaches the forked workers as it is, never pickled (an encoder, say)
                     ):
-    "`fn` of each item (`fn` a module-level function), yielded in order as they come: in worker processes when there are enough items."
+    "`fn(item, context)` of each item (`fn` a module-level function), yielded in order as they come: in worker processes when there are enough items."
     if workers == 0: workers = min(cores(), 8) if len(items) >= PARALLEL_MIN_FILES else 1
     workers = min(workers, len(items))
     if workers < 2 or not sys.platform.startswith("linux"):
-        yield from map(fn, items); return
+        yield from (fn(x, context) for x in items); return
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
-    done, pool = 0, ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_ignore_interrupt)
+    from itertools import repeat
+    done, pool = 0, ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"), initializer=_start_worker, initargs=(context,))
     try:
-        for r in pool.map(fn, items, chunksize=max(1, min(16, len(items) // (4 * workers)))):  # the workers start here
+        for r in pool.map(_call, repeat(fn), items, chunksize=max(1, min(16, len(items) // (4 * workers)))):  # the workers start here
             yield r; done += 1
     except (OSError, BrokenProcessPool):  # no process could start (a sandbox), or one died (killed for memory): the rest is done here
-        yield from map(fn, items[done:])
+        yield from (fn(x, context) for x in items[done:])
     finally: pool.shutdown(wait=False, cancel_futures=True)
 
-def parse_files(files: list[Path], workers: int = 0):
+def _parse_and_prepare(path: Path, prepare) -> tuple[list[dict], int, str | None]:
+    got = parse_source_file(path)
+    if prepare is not None and got[0]: prepare(got[0])
+    return got
+
+def parse_files(files: list[Path], workers: int = 0,
+                prepare=None, # `prepare(functions)`, run on each file's functions where they were parsed: it may add fields to them (a vector, tokens)
+               ):
     "`parse_source_file` of each file, yielded in order as they come: in worker processes when there are enough files (see `map_in_processes`)."
-    return map_in_processes(parse_source_file, files, workers)
+    return map_in_processes(_parse_and_prepare, files, workers, prepare)
 
 def collect_functions(paths, is_index_folder=None, progress=None, # `progress(files)` wraps the file list, e.g. with tqdm
-                      include=(), exclude=(), gitignore: bool = True, # as `python_files`
+                      include=(), exclude=(), gitignore: bool = True, own=(), # as `python_files`
                       known: dict | None = None, # shown path -> [size, mtime_ns, overload stubs] of files read by an earlier build: those unchanged are not parsed again
-                      workers: int = 0, # processes that parse the files (see `parse_files`)
+                      workers: int = 0, prepare=None, # processes that parse the files, and what they do with each file's functions (see `parse_files`)
                      ) -> tuple[list[dict], dict]:
     "(functions with `package` and `path`, in path and line order; summary of what was read, skipped, and left unchanged (`unchanged_files`: their functions are the caller's to reuse))."
-    files, skipped_dirs, bad = python_files(paths, is_index_folder, include, exclude, gitignore)
+    files, skipped_dirs, bad = python_files(paths, is_index_folder, include, exclude, gitignore, own)
     fns, stubs, stats, unchanged, todo = [], 0, {}, [], []
     for f, pkg, shown in files:
         st = _stat(f)
         if known is not None and known.get(shown, [])[:2] == st:
             unchanged.append(shown); stats[shown] = known[shown]; stubs += known[shown][2]
         else: todo.append((f, pkg, shown, st))
-    for (f, pkg, shown, st), (got, n_stubs, why) in zip(progress(todo) if progress else todo, parse_files([t[0] for t in todo], workers)):  # the bar first: it counts a file once the next is asked for
+    for (f, pkg, shown, st), (got, n_stubs, why) in zip(progress(todo) if progress else todo, parse_files([t[0] for t in todo], workers, prepare)):  # the bar first: it counts a file once the next is asked for
         stubs += n_stubs
         if why: bad.append((shown, why))
         else: stats[shown] = st + [n_stubs]
