@@ -123,6 +123,8 @@ class Static:
     st_lr: float
     st_tau: float
     st_dropout: float         # share of a text's units dropped at each training step
+    st_pairs: list[str]       # training pairs: doc, sig, docsig (see codesearch.contrastive.training_pairs)
+    st_schedule: str          # learning rate over a run: constant (its best validation step is kept) or cosine (decays to 0; its last step is kept)
     st_compare_steps: int     # steps of each comparison run
     st_steps: int             # steps of the chosen model
     st_eval_every: int
@@ -153,6 +155,7 @@ class Hybrid:
     hy_weights: list[float]   # BM25's weight, tried
     hy_name_weights: list[float]  # the name signal's weight, tried with each
     hy_rrf_k: int
+    hy_dense_pairs: list[list[str]]  # two dense systems fused with BM25 and the name signal
 
 @dataclass(frozen=True)
 class Quantize:

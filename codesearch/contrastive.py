@@ -91,14 +91,15 @@ def signature_pair(code: str) -> tuple[str, str] | None:
     return (" ".join(words), body) if words and body.strip() else None
 
 def training_pairs(C, sources=("doc", "sig")) -> tuple[list[str], list[str], list[str]]:
-    "(queries, codes, source) of the train split's pairs from `sources`."
+    "(queries, codes, source) of the train split's pairs from `sources`: doc (docstring → code), sig (signature → body of each function without a docstring), docsig (the same of each function with one)."
     tr = C.split("train")
     qs, cs, src = [], [], []
     if "doc" in sources: qs += tr["query"].tolist(); cs += tr["code"].tolist(); src += ["doc"] * len(tr)
-    if "sig" in sources:
-        for c in C.code_only.loc[C.code_only["partition"] == "train", "code"]:
+    for s, codes in (("sig", C.code_only.loc[C.code_only["partition"] == "train", "code"]), ("docsig", tr["code"])):
+        if s not in sources: continue
+        for c in codes:
             p = signature_pair(c)
-            if p: qs.append(p[0]); cs.append(p[1]); src.append("sig")
+            if p: qs.append(p[0]); cs.append(p[1]); src.append(s)
     return qs, cs, src
 
 def pair_keys(queries: list[str], codes: list[str]) -> tuple[list[str], list[str]]:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05d_static.ipynb 4
 from __future__ import annotations
-import copy, json, time
+import copy, json, math, time
 from collections import Counter
 from pathlib import Path
 
@@ -85,7 +85,7 @@ def train_static(tokens: StaticTokens, pairs: tuple[list[str], list[str]], # the
                  dim: int, tied: bool, weights: bool, steps: int, cfg: Config, init: np.ndarray | None = None,
                  packed: tuple | None = None, # the four sets already packed by `tokens` (pairs' queries, codes, valid's): skips packing
                 ) -> tuple[StaticBag, dict]:
-    "A `StaticBag` trained with InfoNCE as `cfg.static` says, at its best validation step; and its history."
+    "A `StaticBag` trained with InfoNCE as `cfg.static` says (its last step under a cosine schedule, its best validation step under a constant one); and its history."
     from codesearch.evaluate import evaluate_pool
     sc, seed = cfg.static, cfg.run.seed
     torch.manual_seed(seed); rng = np.random.default_rng(seed)
@@ -93,6 +93,9 @@ def train_static(tokens: StaticTokens, pairs: tuple[list[str], list[str]], # the
     model = StaticBag(len(tokens), dim, tied, weights, init, seed)
     tables = list({id(t): t for t in (model.code, model.query)}.values())
     opts = [torch.optim.SparseAdam([p for t in tables for p in t.parameters()], lr=sc.st_lr)] + ([torch.optim.Adam([model.w], lr=sc.st_lr)] if weights else [])
+    shape = {"constant": lambda s: 1.0, "cosine": lambda s: 0.5 * (1 + math.cos(math.pi * s / steps))}.get(sc.st_schedule)
+    if shape is None: raise ValueError(f"st_schedule must be 'constant' or 'cosine', not {sc.st_schedule!r}")
+    scheds = [torch.optim.lr_scheduler.LambdaLR(o, shape) for o in opts]
     ck, qk = pair_keys(*pairs)
     def valid_mrr():
         q, d = embed_packed(model, VQ, "query"), embed_packed(model, VD, "code")
@@ -107,12 +110,14 @@ def train_static(tokens: StaticTokens, pairs: tuple[list[str], list[str]], # the
         for o in opts: o.zero_grad(set_to_none=True)
         loss.backward()
         for o in opts: o.step()
+        for s in scheds: s.step()
         curve.append((step, float(loss.detach())))
         if step % sc.st_eval_every == 0 or step == steps:
             m = valid_mrr(); hist.append((step, m))
             if m > best[0]: best = (m, step, copy.deepcopy(model.state_dict()))
-    model.load_state_dict(best[2])
-    return model, dict(curve=curve, valid=hist, best_valid_mrr=best[0], best_step=best[1], steps=steps, seconds=time.time() - t0,
+    kept = (best[0], best[1]) if sc.st_schedule == "constant" else hist[-1][::-1]
+    if sc.st_schedule == "constant": model.load_state_dict(best[2])
+    return model, dict(curve=curve, valid=hist, valid_mrr=kept[0], kept_step=kept[1], best_valid_mrr=best[0], best_step=best[1], steps=steps, seconds=time.time() - t0,
                        epochs=steps * sc.st_batch_size / len(pairs[0]), n_pairs=len(pairs[0]), n_units=len(tokens), units=tokens.units,
                        dim=dim, tied=tied, weights=weights)
 
@@ -166,7 +171,7 @@ def join_packed(words: tuple, pieces: tuple, offset: int, max_tokens: int) -> tu
 _UNITS: dict = {}  # units (or teacher) and corpus → (StaticTokens, initial table, packed sets): the runs of one process count and split the texts once
 
 def _units_of(cfg: Config, C, units: str, init_from: str | None, pairs, v) -> tuple:
-    key = (C.manifest["content_hash"], units, init_from, cfg.static.st_min_count, cfg.static.st_max_tokens, cfg.static.st_pieces_of, cfg.run.valid_max, cfg.tokenizer.vocab_size, cfg.tokenizer.tokenizer_sentences)
+    key = (C.manifest["content_hash"], tuple(cfg.static.st_pairs), units, init_from, cfg.static.st_min_count, cfg.static.st_max_tokens, cfg.static.st_pieces_of, cfg.run.valid_max, cfg.tokenizer.vocab_size, cfg.tokenizer.tokenizer_sentences)
     if key not in _UNITS:
         if init_from is None and units == "both":  # the words' and the pieces' packings joined: each text is split once
             (tw, _, pw), (tp, _, pp) = (_units_of(cfg, C, u, None, pairs, v) for u in ("words", "pieces"))
@@ -185,21 +190,21 @@ def _static_run(cfg: Config, units: str, dim: int, tied: bool, weights: bool, st
     "Folder of one trained static model (cached): `units`, width `dim`, one table or two, learned weights or not; `init_from` a distilled model's name."
     C = corpus_of(cfg)
     def build(d):
-        pairs = training_pairs(C); v = C.split("valid").iloc[:cfg.run.valid_max]
+        pairs = training_pairs(C, cfg.static.st_pairs); v = C.split("valid").iloc[:cfg.run.valid_max]
         tokens, init, packed = _units_of(cfg, C, units, init_from, pairs, v)
         model, info = train_static(tokens, pairs[:2], (v["query"].tolist(), v["code"].tolist()), dim, tied, weights, steps, cfg, init, packed)
         export_static(model, tokens, d, **{k: v for k, v in info.items() if k != "curve"}, init_from=init_from)
         (d / "train.json").write_text(json.dumps(info))
     key = dict(stage="static", corpus=C.manifest["content_hash"], seed=cfg.run.seed, valid_max=cfg.run.valid_max, units=units, dim=dim, tied=tied, weights=weights,
                steps=steps, init_from=init_from, tok=None if init_from or units == "words" else [cfg.tokenizer.vocab_size, cfg.tokenizer.tokenizer_sentences],
-               **{k: v for k, v in vars(cfg.static).items() if k in ("st_min_count", "st_max_tokens", "st_batch_size", "st_lr", "st_tau", "st_dropout", "st_eval_every")},
+               **{k: v for k, v in vars(cfg.static).items() if k in ("st_min_count", "st_max_tokens", "st_batch_size", "st_lr", "st_tau", "st_dropout", "st_eval_every", "st_pairs", "st_schedule")},
                pieces_of=None if units == "words" else cfg.static.st_pieces_of, distill=cfg.static.st_distill_dims if init_from else None, v=2)
     return cached("static", key, build, root=run_dir(cfg.profile) / "cache")
 
 def static_models(cfg: Config) -> dict:
     "Every model of the stage: the comparison runs by turn, the pick of each turn, the chosen settings, and the final folders by row name."
     sc, comp, settings, picks = cfg.static, {}, {}, {}
-    def mrr(d): return json.loads((Path(d) / "static.json").read_text())["best_valid_mrr"]
+    def mrr(d): return json.loads((Path(d) / "static.json").read_text())["valid_mrr"]
     def pick(turn: str, cands: dict) -> dict:
         "Train each candidate's short run (a run already made with the same settings is reused from the cache); keep the best on validation."
         for label, s in cands.items(): settings[f"{turn}={label}"] = s; comp[f"{turn}={label}"] = _static_run(cfg, steps=sc.st_compare_steps, **s)
