@@ -197,7 +197,7 @@ def _start_worker(context):
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # one process per core already: no tokenizer threads (nor the warning tokenizers prints in a forked child),
     from threadpoolctl import threadpool_limits
-    threadpool_limits(1)  # and no BLAS threads: OpenBLAS's spin while they wait, and two workers' matrix products on two cores each took twice as long as one process alone
+    threadpool_limits(1)  # and no BLAS threads: OpenBLAS's threads spin while they wait, and two workers whose products each used two threads took twice as long as with one
     gc.freeze()  # the objects inherited from the parent are never collected here: the collector need not walk them
 
 def _call(fn, item): return fn(item, _CONTEXT)

@@ -44,7 +44,7 @@ def check_k(k) -> int:
 MODES = ("hybrid", "dense", "bm25")
 # BM25's weight w and the name signal's w_name per kind of index encoder: those stage 06a chose on validation for
 # MiniLM (an ONNX index) and for static-minilm (--model static): nbs/06a_hybrid.ipynb, "Weights chosen on validation",
-# in the clean-clone cpu runs of 4877b70, ea2ad59 and 755b20f (reports/cpu; MiniLM 0.5339 -> 0.5788 hybrid on the local test,
+# in the clean-clone cpu runs of 4877b70, ea2ad59, 755b20f and 87676db (reports/cpu; MiniLM 0.5339 -> 0.5788 hybrid on the local test,
 # static-minilm with WordPiece per identifier word 0.2503 -> 0.4812; the same weights in fdd7038's run).
 HYBRID_WEIGHTS = {"onnx": (0.2, 0.05), "static": (0.65, 0.2)}
 HYBRID_CANDIDATES = 1000
