@@ -57,13 +57,16 @@ def best_weights(sig: dict, gold: np.ndarray, weights: list[float], name_weights
     best = max(grid, key=lambda k: (round(grid[k], 12), -k[1], -k[0]))
     return best[0], best[1], grid
 
+def _z4(sig: dict, dense2: np.ndarray) -> list[np.ndarray]: return [zscores(m) for m in (sig["dense"], dense2, sig["bm25"], sig["name"])]
+
+def _mix(Z: list[np.ndarray], w: float, w2: float, w_name: float) -> np.ndarray: return (1 - w - w2) * Z[0] + w2 * Z[1] + w * Z[2] + w_name * Z[3]
+
 def fuse_with(sig: dict, dense2: np.ndarray, w: float, w2: float, w_name: float) -> np.ndarray:
     "(1 − w − w2)·z(dense) + w2·z(dense2) + w·z(bm25) + w_name·z(name), row by row: `sig`'s signals with a second dense model's scores."
-    return (1 - w - w2) * zscores(sig["dense"]) + w2 * zscores(dense2) + w * zscores(sig["bm25"]) + w_name * zscores(sig["name"])
+    return _mix(_z4(sig, dense2), w, w2, w_name)
 
 def best_weights_with(sig: dict, dense2: np.ndarray, gold: np.ndarray, weights: list[float], name_weights: list[float]) -> tuple[tuple[float, float, float], dict]:
     "((w, w2, w_name) with the best MRR of `fuse_with` over every w, w2 of `weights` with w + w2 ≤ 1, and {(w, w2, w_name): MRR})."
-    Z = [zscores(m) for m in (sig["dense"], dense2, sig["bm25"], sig["name"])]  # once, not at every point of the grid
-    grid = {(w, w2, wn): mrr_of((1 - w - w2) * Z[0] + w2 * Z[1] + w * Z[2] + wn * Z[3], gold)
-            for wn in name_weights for w in weights for w2 in weights if w + w2 <= 1 + 1e-9}
+    Z = _z4(sig, dense2)  # once, not at every point of the grid
+    grid = {(w, w2, wn): mrr_of(_mix(Z, w, w2, wn), gold) for wn in name_weights for w in weights for w2 in weights if w + w2 <= 1 + 1e-9}
     return max(grid, key=lambda k: (round(grid[k], 12), -k[2], -k[1], -k[0])), grid
