@@ -100,7 +100,9 @@ def train_static(tokens: StaticTokens, pairs: tuple[list[str], list[str]], # the
     def valid_mrr():
         q, d = embed_packed(model, VQ, "query"), embed_packed(model, VD, "code")
         return evaluate_pool(lambda r: q[r] @ d.T, np.arange(len(q)), len(d), protocols=("full-pool",))["full-pool"]["mrr"]
-    curve, hist, best, t0, epoch, queue = [], [], (valid_mrr(), 0, copy.deepcopy(model.state_dict())), time.time(), 0, []
+    keep_best = sc.st_schedule == "constant"  # only then are the best step's weights loaded at the end: a cosine run needs no copies of its tables
+    snapshot = lambda: copy.deepcopy(model.state_dict()) if keep_best else None
+    curve, hist, best, t0, epoch, queue = [], [], (valid_mrr(), 0, snapshot()), time.time(), 0, []
     hist.append((0, best[0]))
     for step in range(1, steps + 1):
         if not queue: queue = unique_batches(ck, qk, sc.st_batch_size, seed, epoch); epoch += 1
@@ -114,10 +116,10 @@ def train_static(tokens: StaticTokens, pairs: tuple[list[str], list[str]], # the
         curve.append((step, float(loss.detach())))
         if step % sc.st_eval_every == 0 or step == steps:
             m = valid_mrr(); hist.append((step, m))
-            if m > best[0]: best = (m, step, copy.deepcopy(model.state_dict()))
-    kept = (best[0], best[1]) if sc.st_schedule == "constant" else hist[-1][::-1]
-    if sc.st_schedule == "constant": model.load_state_dict(best[2])
-    return model, dict(curve=curve, valid=hist, valid_mrr=kept[0], kept_step=kept[1], best_valid_mrr=best[0], best_step=best[1], steps=steps, seconds=time.time() - t0,
+            if m > best[0]: best = (m, step, snapshot())
+    if keep_best: model.load_state_dict(best[2])
+    kept_mrr, kept_step = (best[0], best[1]) if keep_best else (hist[-1][1], steps)
+    return model, dict(curve=curve, valid=hist, valid_mrr=kept_mrr, kept_step=kept_step, best_valid_mrr=best[0], best_step=best[1], steps=steps, seconds=time.time() - t0,
                        epochs=steps * sc.st_batch_size / len(pairs[0]), n_pairs=len(pairs[0]), n_units=len(tokens), units=tokens.units,
                        dim=dim, tied=tied, weights=weights)
 
