@@ -97,12 +97,14 @@ class StaticTokens:
                 memo[w] = tuple(i + self.offset for i in e.ids if i not in special)
         return memo
 
-    def ids(self, texts: list[str]) -> list[np.ndarray]:
+    def ids(self, texts: list[str],
+            idents: list[list[str]] | None = None, # each text's `lexical.identifiers`, when the caller has them
+           ) -> list[np.ndarray]:
         "Each text's unit ids, unknown words and special tokens dropped, at most `max_tokens`."
         from codesearch.lexical import words
         texts = list(texts); m = self.max_tokens
         by_words = self.tok is not None and self.pieces_of == "words"
-        ws = [words(t) for t in texts] if self.vocab is not None or by_words else None
+        ws = [words(t, None if idents is None else idents[i]) for i, t in enumerate(texts)] if self.vocab is not None or by_words else None
         out = [[] for _ in texts]
         if self.vocab is not None:
             get = self.vocab.get
@@ -118,9 +120,9 @@ class StaticTokens:
                 o.extend((p[~np.isin(p, self.special)] + self.offset).tolist())
         return [np.asarray(o[:m], np.int64) for o in out]
 
-    def pack(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def pack(self, texts: list[str], idents: list[list[str]] | None = None) -> tuple[np.ndarray, np.ndarray]:
         "(flat ids, offsets): text i's ids are flat[offsets[i]:offsets[i + 1]]."
-        ids = self.ids(texts)
+        ids = self.ids(texts, idents)
         offsets = np.zeros(len(ids) + 1, np.int64); np.cumsum([len(i) for i in ids], out=offsets[1:])
         return (np.concatenate(ids) if ids else np.zeros(0, np.int64)), offsets
 
@@ -155,9 +157,9 @@ class StaticEncoder:
             raise ValueError(f"{folder}: embeddings.npy has shape {self.E.shape} for {len(self.tokens):,} units ({self.tokens.units}): save the model again")
         self.path, self.threads, self.dim, self.info = folder, int(threads) or 1, self.E.shape[1], info
 
-    def _pool(self, E: np.ndarray, texts) -> np.ndarray:
+    def _pool(self, E: np.ndarray, texts, idents=None) -> np.ndarray:
         if isinstance(texts, str): texts = [texts]
-        flat, offsets = self.tokens.pack(texts)
+        flat, offsets = self.tokens.pack(texts, idents)
         out = np.empty((len(texts), self.dim), np.float32)
         for s in range(0, len(texts), 256):  # per chunk: (texts × distinct units) counts times those units' rows, one matrix product
             e = min(len(texts), s + 256); f = flat[offsets[s]:offsets[e]]
@@ -167,9 +169,11 @@ class StaticEncoder:
         n = np.linalg.norm(out, axis=1, keepdims=True)
         return np.divide(out, n, out=out, where=n > 0)
 
-    def encode(self, texts: list[str], batch_size: int = 0) -> np.ndarray:  # batch_size: OnnxEncoder's signature
+    def encode(self, texts: list[str], batch_size: int = 0, # batch_size: OnnxEncoder's signature
+               idents: list[list[str]] | None = None, # each text's `lexical.identifiers`, when the caller has them (the indexer, for BM25's tokens too)
+              ) -> np.ndarray:
         "(len(texts), dim) embeddings of code (or of any text, for a one-table model); a text with no known unit gets the zero vector."
-        return self._pool(self.E, texts)
+        return self._pool(self.E, texts, idents)
 
     def encode_query(self, texts: list[str], batch_size: int = 0) -> np.ndarray:
         "As `encode`, with the query table of a two-table model."

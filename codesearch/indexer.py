@@ -11,7 +11,7 @@ import numpy as np
 
 from .encoder import StaticEncoder, load_encoder
 from .export import DEFAULT_VARIANT, encoder_info, export_encoder
-from .lexical import BM25, bm25_tokenize, load_bm25, save_bm25
+from .lexical import BM25, bm25_tokenize, identifiers, load_bm25, save_bm25
 from .parse import collect_functions
 from .store import (ENCODER_DIR, FUNCTION_FIELDS, FUNCTIONS_FILE, LEXICAL_DIR, META_FILE, IndexFileError, check_file, read_faiss, read_meta,
                               read_records, read_vectors, save_index)
@@ -129,9 +129,10 @@ def _preparer(static: StaticEncoder | None):
     "What the parsing processes do with each file's functions: BM25's tokens, and a static encoder's vectors (an ONNX encoder embeds later, here, in batches of similar length across files)."
     def prepare(fns: list[dict]):
         codes = [f["code"] for f in fns]
-        for f, c in zip(fns, codes): f["tokens"] = bm25_tokenize(c)
+        idents = [identifiers(c) for c in codes]  # each code scanned once for both (the scan is a third of their work)
+        for f, c, i in zip(fns, codes, idents): f["tokens"] = bm25_tokenize(c, i)
         if static is not None:
-            for f, v in zip(fns, static.encode(codes)): f["vector"] = v
+            for f, v in zip(fns, static.encode(codes, idents=idents)): f["vector"] = v
     return prepare
 
 def build_search_index(paths, # folders or files of Python source
