@@ -203,6 +203,7 @@ class ToolBench:
     "08b: the tool measured as a user runs it."
     tb_minilm_functions: int  # corpus functions of the sub-tree indexed with MiniLM (and the static model, for the ratio)
     tb_cli_runs: int          # `codesearch search` calls timed per mode
+    tb_index_runs: int        # builds from nothing timed for each static-model throughput row (the median is reported)
 
 @dataclass(frozen=True)
 class Summary:

@@ -131,6 +131,7 @@ def export_encoder(model: str, out: Path, variant: str = DEFAULT_VARIANT,
                    reuse: Path | None = None, # an encoder folder that may already hold this export (e.g. the index being rebuilt)
                    cache: Path | None = None, # a folder where exports are kept between calls (None: no cache)
                    name: str | None = None, # the model's name in the index (default: 'all-MiniLM-L6-v2', 'static-minilm' or the folder's name)
+                   progress: bool = True, # the distillation's progress bars (`model='static'`, first use)
                   ) -> dict:
     "Write the encoder of `model` ('minilm', 'static', or a model folder) into the new folder `out`; returns its `encoder.json`."
     info, src, out = encoder_info(model, variant, name), model_source(model)[1], Path(out)
@@ -147,7 +148,7 @@ def export_encoder(model: str, out: Path, variant: str = DEFAULT_VARIANT,
     try: import torch, transformers  # noqa: F401
     except ImportError: raise ValueError(f"making the encoder of {info['model']} needs torch and transformers: pip install 'codesearch[train]'") from None
     out.mkdir(parents=True)
-    if info["kind"] == "static": distill_static(src, out, STATIC_DIMS, STATIC_TOKENS)
+    if info["kind"] == "static": distill_static(src, out, STATIC_DIMS, STATIC_TOKENS, progress=progress)
     else:
         with tempfile.TemporaryDirectory(dir=out) as t: optimize_onnx(quantize_onnx(export_onnx(src, Path(t) / "fp32.onnx"), out / "model.onnx", variant))
         copy_tokenizer(src, out)
@@ -167,16 +168,26 @@ def _bf16_cpu() -> bool:
     except OSError: return False
     return any(f in flags for f in (" amx_bf16", " avx512_bf16"))
 
-def distill_static(teacher: Path, out: Path, dims: int = STATIC_DIMS, max_tokens: int = STATIC_TOKENS, pieces_of: str = STATIC_PIECES_OF, **info) -> Path:
+def distill_static(teacher: Path, out: Path, dims: int = STATIC_DIMS, max_tokens: int = STATIC_TOKENS, pieces_of: str = STATIC_PIECES_OF,
+                   progress: bool = True, # transformers' and Model2Vec's progress bars (False: none, e.g. in a report)
+                   **info) -> Path:
     "The sentence-transformers model in `teacher` distilled by Model2Vec into a static model folder `out` (`info`: kept in static.json)."
     import time, torch
     import numpy as np
-    from model2vec.distill import distill_from_model
+    from functools import partial
+    from unittest import mock
+    from model2vec.distill import distill_from_model, inference
     from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
     from tokenizers import Tokenizer
-    t0 = time.time()
-    model = AutoModel.from_pretrained(str(teacher), dtype=torch.bfloat16 if _bf16_cpu() else torch.float32)
-    m = distill_from_model(model=model, tokenizer=AutoTokenizer.from_pretrained(str(teacher)), pca_dims=dims, device="cpu")
+    t0, bars = time.time(), hf_logging.is_progress_bar_enabled()
+    if not progress: hf_logging.disable_progress_bar()
+    try:
+        model = AutoModel.from_pretrained(str(teacher), dtype=torch.bfloat16 if _bf16_cpu() else torch.float32)
+        with mock.patch.object(inference, "tqdm", partial(inference.tqdm, disable=not progress)):  # Model2Vec's bar over the vocabulary (one line per update in a notebook) has no switch of its own
+            m = distill_from_model(model=model, tokenizer=AutoTokenizer.from_pretrained(str(teacher)), pca_dims=dims, device="cpu")
+    finally:
+        if bars: hf_logging.enable_progress_bar()
     E = np.asarray(m.embedding, np.float32)
     if m.weights is not None: E = E * np.asarray(m.weights, np.float32)[:, None]
     if getattr(m, "token_mapping", None) is not None: E = E[np.asarray(m.token_mapping)]

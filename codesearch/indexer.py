@@ -153,7 +153,7 @@ def build_search_index(paths, # folders or files of Python source
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
     try:
-        export_encoder(model, tmp / ENCODER_DIR, variant, reuse=out / ENCODER_DIR if prev else None, cache=cache)
+        export_encoder(model, tmp / ENCODER_DIR, variant, reuse=out / ENCODER_DIR if prev else None, cache=cache, progress=progress)
         enc = load_encoder(tmp / ENCODER_DIR, max_length=info.get("max_seq_length", 256), threads=threads)
         static = isinstance(enc, StaticEncoder)
         t1 = time.perf_counter()

@@ -154,7 +154,7 @@ def distilled_model(name: str, cfg: Config) -> Path:
     src = teacher_path(name, cfg)
     def build(d):
         from codesearch.export import distill_static
-        distill_static(src, d, cfg.static.st_distill_dims, cfg.static.st_max_tokens, cfg.static.st_pieces_of, teacher_name=name)  # the tool's distillation (`codesearch index --model static`)
+        distill_static(src, d, cfg.static.st_distill_dims, cfg.static.st_max_tokens, cfg.static.st_pieces_of, progress=False, teacher_name=name)  # the tool's distillation (`codesearch index --model static`)
         e = StaticEncoder(d)
         if e.tokens.pieces_of == "text": save_st_static(e.E, e.tokens, d / "st")
     key = dict(stage="static-distill", teacher=name, src=str(src) if name == "minilm" else src.name, dims=cfg.static.st_distill_dims, max_tokens=cfg.static.st_max_tokens,
