@@ -104,7 +104,7 @@ class StaticTokens:
         from codesearch.lexical import words
         texts = list(texts); m = self.max_tokens
         by_words = self.tok is not None and self.pieces_of == "words"
-        ws = [words(t, None if idents is None else idents[i]) for i, t in enumerate(texts)] if self.vocab is not None or by_words else None
+        ws = [words(t, i) for t, i in zip(texts, idents or [None] * len(texts))] if self.vocab is not None or by_words else None
         out = [[] for _ in texts]
         if self.vocab is not None:
             get = self.vocab.get

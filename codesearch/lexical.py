@@ -32,6 +32,9 @@ class _PerIdentifier(dict):
         if len(self) > 1_000_000: self.clear()
         t = self[w] = self.split(w)
         return t
+    def of(self, text: str, idents: list[str] | None) -> list[str]:
+        "The split parts of each identifier of `text` (or of `idents`), in order."
+        return list(chain.from_iterable(map(self.__getitem__, _IDENT.findall(text) if idents is None else idents)))
 
 _WORDS = _PerIdentifier(lambda w: tuple([p.lower() for p in _PART.findall(w)]))
 
@@ -42,7 +45,7 @@ def identifiers(text: str) -> list[str]:
 def words(text: str, idents: list[str] | None = None, # `identifiers(text)`, when the caller has them
          ) -> list[str]:
     "The lower-cased words of text and code, identifiers split at `_`, camelCase and digits: the units of a static `words` encoder."
-    return list(chain.from_iterable(map(_WORDS.__getitem__, _IDENT.findall(text) if idents is None else idents)))  # the same as splitting the whole text with _PART (its words never cross an _IDENT match), and ~1.6× faster
+    return _WORDS.of(text, idents)  # the same as splitting the whole text with _PART (its words never cross an _IDENT match), and ~1.6× faster
 
 def _bm25_parts(w: str) -> tuple[str, ...]:
     parts = split_identifier(w)
@@ -53,7 +56,7 @@ _TOKENS = _PerIdentifier(_bm25_parts)
 def bm25_tokenize(text: str, idents: list[str] | None = None, # `identifiers(text)`, when the caller has them
                  ) -> list[str]:
     "Identifier-aware tokens: each identifier's parts, plus the identifier itself when it has several."
-    return list(chain.from_iterable(map(_TOKENS.__getitem__, _IDENT.findall(text) if idents is None else idents)))
+    return _TOKENS.of(text, idents)
 
 # %% ../nbs/lexical.ipynb
 _LEXICAL_JSON, _LEXICAL_NPZ = "lexical.json", "lexical.npz"
